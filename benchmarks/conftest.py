@@ -1,0 +1,8 @@
+"""Make the repository root importable however pytest imports the benchmark modules."""
+
+import sys
+from pathlib import Path
+
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)

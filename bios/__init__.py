@@ -1,0 +1,1 @@
+"""pyx86's own BIOS: ROM entry stubs and services written in Python."""

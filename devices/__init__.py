@@ -1,0 +1,1 @@
+"""Device models of the PC platform (one module per chip)."""

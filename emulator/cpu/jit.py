@@ -1,0 +1,67 @@
+"""The one place that applies numba to the core.
+
+``cache=True`` keys its cache on the jitted function's own file only, so a
+changed helper in another file would run stale code.  We therefore point
+numba's cache at a directory outside the checkout named after a hash of every
+source file of the core (``emulator/cpu/*.py``): any edit gives a fresh cache.
+``PYX86_CACHE_DIR`` overrides the parent directory (default
+``~/.cache/pyx86``).  With ``NUMBA_DISABLE_JIT=1`` the core runs as plain
+Python (slow, but debuggable) and gives the same results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+from llvmlite import binding as llvm
+
+_CORE_DIR = Path(__file__).resolve().parent
+
+
+def core_source_hash() -> str:
+    """SHA-256 (first 16 hex digits) over the compiled core's sources and numba's version."""
+    h = hashlib.sha256(numba.__version__.encode())
+    for path in sorted(_CORE_DIR.glob("*.py")):
+        text = path.read_bytes()
+        if path.name not in ("state.py", "jit.py") and b"@njit" not in text:
+            continue  # plain-Python modules (runner, wrapper) do not affect compiled code
+        h.update(path.name.encode())
+        h.update(text)
+    return h.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """The numba cache directory used for this version of the core."""
+    parent = Path(os.environ.get("PYX86_CACHE_DIR") or Path.home() / ".cache" / "pyx86")
+    return parent / f"numba-{core_source_hash()}"
+
+
+INLINE_THRESHOLD = int(os.environ.get("PYX86_INLINE_THRESHOLD", "1000"))
+DISABLED = bool(numba.config.DISABLE_JIT)
+CACHE_DIR = cache_dir()
+if not DISABLED:
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    numba.config.CACHE_DIR = str(CACHE_DIR)
+    # numba links every helper into the run loop's module; a higher LLVM inlining
+    # threshold lets the per-family handlers fold into the loop (no 7-word array
+    # arguments per call on the hot path).
+    llvm.set_option("pyx86", f"-inline-threshold={INLINE_THRESHOLD}")
+
+
+def njit(fn):
+    """Compile ``fn`` in nopython mode with the project's cache settings."""
+    return numba.njit(cache=True, nogil=True, error_model="numpy", boundscheck=False, _nrt=False)(fn)
+
+
+def hot(fn):
+    """Like :func:`njit`, but always inlined into its callers at the numba IR level.
+
+    For the small helpers on the hot path (memory access, register access, ModRM,
+    flags) and the handlers of the most frequent opcodes: a numba call passes each
+    array as seven machine words, which costs more than these helpers' work.
+    """
+    return numba.njit(cache=True, nogil=True, error_model="numpy", boundscheck=False, _nrt=False,
+                      inline="always")(fn)

@@ -1,0 +1,173 @@
+"""String instructions and port I/O (Intel SDM Vol. 2: MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS, IN, OUT).
+
+With a REP prefix each iteration retires as one instruction; a handler runs
+up to ``room`` iterations in one call and leaves EIP on the instruction while
+the count is not exhausted, so interrupts and the budget are honoured between
+iterations exactly as on the real CPU.  Port I/O leaves the core: IN/INS stop
+before the instruction with ``EXIT_IO_IN`` and finish when the host has put the
+value in ``IO_VALUE`` (``IO_READY`` = 1); OUT/OUTS complete and then stop with
+``EXIT_IO_OUT``.
+"""
+
+from .decode import get_reg, set_reg
+from .flags import alu
+from .jit import njit
+from .memory import ld8, rd, wr
+from .state import (
+    DF,
+    DS,
+    EAX,
+    ECX,
+    EDI,
+    EDX,
+    EFLAGS,
+    EIP,
+    ES,
+    ESI,
+    EXIT_IO_IN,
+    EXIT_IO_OUT,
+    EXIT_REASON,
+    FAULT,
+    ICOUNT,
+    IO_PORT,
+    IO_READY,
+    IO_SIZE,
+    IO_STRING,
+    IO_VALUE,
+    R_EXIT,
+    R_EXIT_STAY,
+    R_JUMP,
+    ZF,
+)
+
+
+@njit
+def advance(st, r, step, amask):
+    st[r] = (st[r] & ~amask) | ((st[r] + step) & amask)
+
+
+@njit
+def op_string(st, mem, pc, op, osz, asz, seg, rep, room):
+    """A4-A7, AA-AF: MOVS, CMPS, STOS, LODS, SCAS with optional REP/REPE/REPNE."""
+    size = osz if op & 1 else 1
+    amask = 0xFFFFFFFF if asz else 0xFFFF
+    step = -size if st[EFLAGS] & DF else size
+    src = DS if seg < 0 else seg
+    kind = op & 0xFE
+    count = st[ECX] & amask
+    if rep != 0 and count == 0:
+        return pc
+    iters = 0
+    while True:
+        if kind == 0xA4:  # MOVS
+            v = rd(st, mem, src, st[ESI] & amask, size)
+            wr(st, mem, ES, st[EDI] & amask, size, v)
+        elif kind == 0xA6:  # CMPS: flags of [src:SI] - [ES:DI]
+            a = rd(st, mem, src, st[ESI] & amask, size)
+            b = rd(st, mem, ES, st[EDI] & amask, size)
+            if st[FAULT] < 0:
+                alu(st, 7, a, b, size)
+        elif kind == 0xAA:  # STOS
+            wr(st, mem, ES, st[EDI] & amask, size, get_reg(st, EAX, size))
+        elif kind == 0xAC:  # LODS
+            v = rd(st, mem, src, st[ESI] & amask, size)
+            if st[FAULT] < 0:
+                set_reg(st, EAX, size, v)
+        else:  # SCAS: flags of AL/AX/EAX - [ES:DI]
+            b = rd(st, mem, ES, st[EDI] & amask, size)
+            if st[FAULT] < 0:
+                alu(st, 7, get_reg(st, EAX, size), b, size)
+        if st[FAULT] >= 0:
+            break
+        if kind != 0xAA and kind != 0xAE:
+            advance(st, ESI, step, amask)
+        if kind != 0xAC:
+            advance(st, EDI, step, amask)
+        iters += 1
+        if rep == 0:
+            return pc
+        count = (count - 1) & amask
+        st[ECX] = (st[ECX] & ~amask) | count
+        if count == 0:
+            break
+        if kind == 0xA6 or kind == 0xAE:
+            zf = (st[EFLAGS] & ZF) != 0
+            if (rep == 0xF3 and not zf) or (rep == 0xF2 and zf):
+                break
+        if iters >= room:
+            st[ICOUNT] += iters - 1
+            return R_JUMP  # EIP still points at this instruction: resume later
+    if iters > 0:
+        st[ICOUNT] += iters - 1
+    return pc
+
+
+@njit
+def io_request_in(st, port, size, string):
+    st[IO_PORT] = port
+    st[IO_SIZE] = size
+    st[IO_STRING] = string
+    st[EXIT_REASON] = EXIT_IO_IN
+    return R_EXIT_STAY
+
+
+@njit
+def io_out(st, port, size, value, string):
+    st[IO_PORT] = port
+    st[IO_SIZE] = size
+    st[IO_VALUE] = value
+    st[IO_STRING] = string
+    st[EXIT_REASON] = EXIT_IO_OUT
+    return R_EXIT
+
+
+@njit
+def op_in_out(st, mem, pc, op, osz, nip):
+    """E4-E7 IN/OUT with an imm8 port, EC-EF IN/OUT with the port in DX."""
+    size = osz if op & 1 else 1
+    port = ld8(mem, pc - 1) if op < 0xE8 else st[EDX] & 0xFFFF
+    if op == 0xE4 or op == 0xE5 or op == 0xEC or op == 0xED:
+        if st[IO_READY] == 0:
+            return io_request_in(st, port, size, 0)
+        st[IO_READY] = 0
+        set_reg(st, EAX, size, st[IO_VALUE])
+        return pc
+    st[EIP] = nip
+    return io_out(st, port, size, get_reg(st, EAX, size), 0)
+
+
+@njit
+def op_ins_outs(st, mem, pc, op, osz, asz, seg, rep, nip):
+    """6C/6D INS, 6E/6F OUTS: one element per exit to the host."""
+    size = osz if op & 1 else 1
+    amask = 0xFFFFFFFF if asz else 0xFFFF
+    step = -size if st[EFLAGS] & DF else size
+    port = st[EDX] & 0xFFFF
+    count = st[ECX] & amask
+    if rep != 0 and count == 0:
+        return pc
+    if op < 0x6E:
+        if st[IO_READY] == 0:
+            return io_request_in(st, port, size, 1)
+        wr(st, mem, ES, st[EDI] & amask, size, st[IO_VALUE])
+        if st[FAULT] >= 0:
+            return pc
+        st[IO_READY] = 0
+        advance(st, EDI, step, amask)
+        if rep != 0:
+            count = (count - 1) & amask
+            st[ECX] = (st[ECX] & ~amask) | count
+            if count != 0:
+                return R_JUMP
+        return pc
+    src = DS if seg < 0 else seg
+    v = rd(st, mem, src, st[ESI] & amask, size)
+    if st[FAULT] >= 0:
+        return pc
+    advance(st, ESI, step, amask)
+    if rep != 0:
+        count = (count - 1) & amask
+        st[ECX] = (st[ECX] & ~amask) | count
+    if rep == 0 or count == 0:
+        st[EIP] = nip
+    return io_out(st, port, size, v, 1)
