@@ -492,10 +492,7 @@ class Generator:
                 else:
                     mod, dsz = 2, 4
                     disp = (want - self._val(base_reg, adj) - idx_val) & 0xFFFFFFFF
-            if mod == 0 and base_reg == 5:
-                raise AssertionError
-        if base_reg is None and mod != 0:
-            mod = 0  # [disp32] / [index*s+disp32] forms exist only with mod 0
+        assert base_reg is not None or mod == 0  # [disp32] / [index*s+disp32] exist only with mod 0
         idx_val = (self._val(index, adj) << scale) if index != 4 else 0
         ea = ((self._val(base_reg, adj) if base_reg is not None else 0) + idx_val + disp) & 0xFFFFFFFF
         if self.mode == 16 and not no_access and ea + delta > 0xFFFF:
