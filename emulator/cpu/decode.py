@@ -9,7 +9,7 @@ with ``off`` the register number.
 import numpy as np
 
 from .jit import njit
-from .memory import ld8, ld16, ld32, rd, wr
+from .memory import ld8, ld16, ld32, ram_load, rd, wr
 from .state import DS, EBP, EBX, EDI, ESI, SS
 
 REG = -1  # "segment" of a register operand
@@ -295,11 +295,5 @@ def rm_wr(st, mem, seg, off, size, v):
         wr(st, mem, seg, off, size, v)
 
 
-@njit
-def imm(mem, pc, size):
-    """Immediate of ``size`` bytes at ``mem[pc]``."""
-    if size == 1:
-        return ld8(mem, pc)
-    if size == 2:
-        return ld16(mem, pc)
-    return ld32(mem, pc)
+# an immediate is a little-endian load of ``size`` bytes from the instruction bytes
+imm = ram_load

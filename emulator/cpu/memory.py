@@ -78,6 +78,26 @@ def st32(mem, i, v):
     mem[i + 3] = (v >> 24) & 0xFF
 
 
+@njit
+def ram_load(mem, i, size):
+    """Little-endian load of ``size`` (1, 2, 4) bytes at ``mem[i]``."""
+    if size == 1:
+        return ld8(mem, i)
+    if size == 2:
+        return ld16(mem, i)
+    return ld32(mem, i)
+
+
+@njit
+def ram_store(mem, i, size, v):
+    if size == 1:
+        st8(mem, i, v)
+    elif size == 2:
+        st16(mem, i, v)
+    else:
+        st32(mem, i, v)
+
+
 # --- faults -------------------------------------------------------------------------
 @njit
 def raise_fault(st, vector, code):
@@ -128,12 +148,7 @@ def lin_rd(st, mem, la, size):
     """Read at a linear address (no segment checks): used by descriptor tables and the IVT."""
     pa = la & st[A20_MASK]
     if (pa & 0xFFF) <= 0x1000 - size and mem[pa >> 12] <= PG_ROM:
-        i = RAM_OFF + pa
-        if size == 1:
-            return ld8(mem, i)
-        if size == 2:
-            return ld16(mem, i)
-        return ld32(mem, i)
+        return ram_load(mem, RAM_OFF + pa, size)
     return lin_rd_slow(st, mem, la, size)
 
 
@@ -141,13 +156,7 @@ def lin_rd(st, mem, la, size):
 def lin_wr(st, mem, la, size, v):
     pa = la & st[A20_MASK]
     if (pa & 0xFFF) <= 0x1000 - size and mem[pa >> 12] == PG_RAM and st[FAULT] < 0:
-        i = RAM_OFF + pa
-        if size == 1:
-            st8(mem, i, v)
-        elif size == 2:
-            st16(mem, i, v)
-        else:
-            st32(mem, i, v)
+        ram_store(mem, RAM_OFF + pa, size, v)
     else:
         lin_wr_slow(st, mem, la, size, v)
 
@@ -193,12 +202,7 @@ def rd(st, mem, seg, off, size):
     """Read ``size`` (1, 2, 4) bytes at ``seg``:``off`` (the uncommon cases in ``rd_slow``)."""
     pa = ((st[BASE + seg] + off) & 0xFFFFFFFF) & st[A20_MASK]
     if off + size - 1 <= st[LIMIT + seg] and (pa & 0xFFF) <= 0x1000 - size and mem[pa >> 12] <= PG_ROM:
-        i = RAM_OFF + pa
-        if size == 1:
-            return ld8(mem, i)
-        if size == 2:
-            return ld16(mem, i)
-        return ld32(mem, i)
+        return ram_load(mem, RAM_OFF + pa, size)
     return rd_slow(st, mem, seg, off, size)
 
 
@@ -216,13 +220,7 @@ def wr(st, mem, seg, off, size, v):
     pa = ((st[BASE + seg] + off) & 0xFFFFFFFF) & st[A20_MASK]
     if (off + size - 1 <= st[LIMIT + seg] and (pa & 0xFFF) <= 0x1000 - size
             and mem[pa >> 12] == PG_RAM and st[FAULT] < 0):
-        i = RAM_OFF + pa
-        if size == 1:
-            st8(mem, i, v)
-        elif size == 2:
-            st16(mem, i, v)
-        else:
-            st32(mem, i, v)
+        ram_store(mem, RAM_OFF + pa, size, v)
     else:
         wr_slow(st, mem, seg, off, size, v)
 

@@ -51,6 +51,15 @@ def far_jump(st, sel, off, osz):
     st[EIP] = off
 
 
+@njit
+def far_call(st, mem, sel, off, nip, osz):
+    """Real-mode far CALL: push CS and the return address, then jump."""
+    push(st, mem, st[SEL + CS], osz)
+    push(st, mem, nip, osz)
+    if st[FAULT] < 0:
+        far_jump(st, sel, off, osz)
+
+
 @hot
 def op_jcc(st, mem, pc, cc, nip, osz, rel_size):
     """70-7F (60-6F on the 8086) Jcc rel8 and 0F 80-8F Jcc rel16/32 (``pc`` after the displacement)."""
@@ -122,11 +131,9 @@ def op_far_ptr(st, mem, pc, op, nip, osz):
     off = imm(mem, pc - osz - 2, osz)
     sel = ld8(mem, pc - 2) | (ld8(mem, pc - 1) << 8)
     if op == 0x9A:
-        push(st, mem, st[SEL + CS], osz)
-        push(st, mem, nip, osz)
-        if st[FAULT] >= 0:
-            return R_JUMP
-    far_jump(st, sel, off, osz)
+        far_call(st, mem, sel, off, nip, osz)
+    else:
+        far_jump(st, sel, off, osz)
     return R_JUMP
 
 
@@ -151,11 +158,9 @@ def op_group5_control(st, mem, pc, delta, ipmask, osz, asz, seg):
     if st[FAULT] >= 0:
         return R_JUMP
     if reg == 3:
-        push(st, mem, st[SEL + CS], osz)
-        push(st, mem, nip, osz)
-        if st[FAULT] >= 0:
-            return R_JUMP
-    far_jump(st, sel, target, osz)
+        far_call(st, mem, sel, target, nip, osz)
+    else:
+        far_jump(st, sel, target, osz)
     return R_JUMP
 
 
