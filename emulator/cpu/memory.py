@@ -43,39 +43,44 @@ VEC_SS = 12
 
 
 # --- raw little-endian loads and stores on the memory array ---------------------
+# An unsigned index spares numba's negative-index wrap-around check on every access.
 @njit
 def ld8(mem, i):
-    return np.int64(mem[i])
+    return np.int64(mem[np.uint64(i)])
 
 
 @njit
 def ld16(mem, i):
-    return np.int64(mem[i]) | (np.int64(mem[i + 1]) << 8)
+    u = np.uint64(i)
+    return np.int64(mem[u]) | (np.int64(mem[u + np.uint64(1)]) << 8)
 
 
 @njit
 def ld32(mem, i):
-    return (np.int64(mem[i]) | (np.int64(mem[i + 1]) << 8)
-            | (np.int64(mem[i + 2]) << 16) | (np.int64(mem[i + 3]) << 24))
+    u = np.uint64(i)
+    return (np.int64(mem[u]) | (np.int64(mem[u + np.uint64(1)]) << 8)
+            | (np.int64(mem[u + np.uint64(2)]) << 16) | (np.int64(mem[u + np.uint64(3)]) << 24))
 
 
 @njit
 def st8(mem, i, v):
-    mem[i] = v & 0xFF
+    mem[np.uint64(i)] = v & 0xFF
 
 
 @njit
 def st16(mem, i, v):
-    mem[i] = v & 0xFF
-    mem[i + 1] = (v >> 8) & 0xFF
+    u = np.uint64(i)
+    mem[u] = v & 0xFF
+    mem[u + np.uint64(1)] = (v >> 8) & 0xFF
 
 
 @njit
 def st32(mem, i, v):
-    mem[i] = v & 0xFF
-    mem[i + 1] = (v >> 8) & 0xFF
-    mem[i + 2] = (v >> 16) & 0xFF
-    mem[i + 3] = (v >> 24) & 0xFF
+    u = np.uint64(i)
+    mem[u] = v & 0xFF
+    mem[u + np.uint64(1)] = (v >> 8) & 0xFF
+    mem[u + np.uint64(2)] = (v >> 16) & 0xFF
+    mem[u + np.uint64(3)] = (v >> 24) & 0xFF
 
 
 @njit
@@ -110,7 +115,7 @@ def raise_fault(st, vector, code):
 # --- physical memory ------------------------------------------------------------------
 @njit
 def phys_rd8(mem, pa):
-    kind = mem[pa >> 12]
+    kind = mem[np.uint64(pa >> 12)]
     if kind <= PG_ROM:
         return ld8(mem, RAM_OFF + pa)
     if kind == PG_BIOS_ALIAS:
@@ -120,7 +125,7 @@ def phys_rd8(mem, pa):
 
 @njit
 def phys_wr8(mem, pa, v):
-    if mem[pa >> 12] == PG_RAM:
+    if mem[np.uint64(pa >> 12)] == PG_RAM:
         mem[RAM_OFF + pa] = v & 0xFF
 
 
@@ -147,7 +152,7 @@ def lin_wr_slow(st, mem, la, size, v):
 def lin_rd(st, mem, la, size):
     """Read at a linear address (no segment checks): used by descriptor tables and the IVT."""
     pa = la & st[A20_MASK]
-    if (pa & 0xFFF) <= 0x1000 - size and mem[pa >> 12] <= PG_ROM:
+    if (pa & 0xFFF) <= 0x1000 - size and mem[np.uint64(pa >> 12)] <= PG_ROM:
         return ram_load(mem, RAM_OFF + pa, size)
     return lin_rd_slow(st, mem, la, size)
 
@@ -155,7 +160,7 @@ def lin_rd(st, mem, la, size):
 @njit
 def lin_wr(st, mem, la, size, v):
     pa = la & st[A20_MASK]
-    if (pa & 0xFFF) <= 0x1000 - size and mem[pa >> 12] == PG_RAM and st[FAULT] < 0:
+    if (pa & 0xFFF) <= 0x1000 - size and mem[np.uint64(pa >> 12)] == PG_RAM and st[FAULT] < 0:
         ram_store(mem, RAM_OFF + pa, size, v)
     else:
         lin_wr_slow(st, mem, la, size, v)
@@ -201,7 +206,8 @@ def rd_slow(st, mem, seg, off, size):
 def rd(st, mem, seg, off, size):
     """Read ``size`` (1, 2, 4) bytes at ``seg``:``off`` (the uncommon cases in ``rd_slow``)."""
     pa = ((st[BASE + seg] + off) & 0xFFFFFFFF) & st[A20_MASK]
-    if off + size - 1 <= st[LIMIT + seg] and (pa & 0xFFF) <= 0x1000 - size and mem[pa >> 12] <= PG_ROM:
+    if (off + size - 1 <= st[LIMIT + seg] and (pa & 0xFFF) <= 0x1000 - size
+            and mem[np.uint64(pa >> 12)] <= PG_ROM):
         return ram_load(mem, RAM_OFF + pa, size)
     return rd_slow(st, mem, seg, off, size)
 
@@ -219,7 +225,7 @@ def wr(st, mem, seg, off, size, v):
     """Write the low ``size`` bytes of ``v`` at ``seg``:``off`` (nothing once a fault is pending)."""
     pa = ((st[BASE + seg] + off) & 0xFFFFFFFF) & st[A20_MASK]
     if (off + size - 1 <= st[LIMIT + seg] and (pa & 0xFFF) <= 0x1000 - size
-            and mem[pa >> 12] == PG_RAM and st[FAULT] < 0):
+            and mem[np.uint64(pa >> 12)] == PG_RAM and st[FAULT] < 0):
         ram_store(mem, RAM_OFF + pa, size, v)
     else:
         wr_slow(st, mem, seg, off, size, v)
@@ -295,7 +301,7 @@ def fetch_slow(st, mem, eip, code32):
             stop = 0
             break
         pa = ((base + off) & 0xFFFFFFFF) & mask
-        kind = mem[pa >> 12]
+        kind = mem[np.uint64(pa >> 12)]
         if kind > PG_ROM and kind != PG_BIOS_ALIAS:
             avail = k
             stop = 1
@@ -316,6 +322,6 @@ def fetch_start(st, mem, eip, code32):
     """
     la = (st[BASE + CS] + eip) & 0xFFFFFFFF
     pa = la & st[A20_MASK]
-    if (pa & 0xFFF) <= 0x1000 - 16 and eip + 15 <= st[LIMIT + CS] and mem[pa >> 12] <= PG_ROM:
+    if (pa & 0xFFF) <= 0x1000 - 16 and eip + 15 <= st[LIMIT + CS] and mem[np.uint64(pa >> 12)] <= PG_ROM:
         return RAM_OFF + pa
     return fetch_slow(st, mem, eip, code32)
