@@ -103,6 +103,12 @@ def ram_store(mem, i, size, v):
         st32(mem, i, v)
 
 
+@njit
+def page_kind(mem, pa):
+    """The page map's kind byte (``PG_*``) for physical address ``pa``."""
+    return mem[np.uint64(pa >> 12)]
+
+
 # --- faults -------------------------------------------------------------------------
 @njit
 def raise_fault(st, vector, code):
@@ -115,7 +121,7 @@ def raise_fault(st, vector, code):
 # --- physical memory ------------------------------------------------------------------
 @njit
 def phys_rd8(mem, pa):
-    kind = mem[np.uint64(pa >> 12)]
+    kind = page_kind(mem, pa)
     if kind <= PG_ROM:
         return ld8(mem, RAM_OFF + pa)
     if kind == PG_BIOS_ALIAS:
@@ -125,8 +131,8 @@ def phys_rd8(mem, pa):
 
 @njit
 def phys_wr8(mem, pa, v):
-    if mem[np.uint64(pa >> 12)] == PG_RAM:
-        mem[RAM_OFF + pa] = v & 0xFF
+    if page_kind(mem, pa) == PG_RAM:
+        st8(mem, RAM_OFF + pa, v)
 
 
 @njit
@@ -152,7 +158,7 @@ def lin_wr_slow(st, mem, la, size, v):
 def lin_rd(st, mem, la, size):
     """Read at a linear address (no segment checks): used by descriptor tables and the IVT."""
     pa = la & st[A20_MASK]
-    if (pa & 0xFFF) <= 0x1000 - size and mem[np.uint64(pa >> 12)] <= PG_ROM:
+    if (pa & 0xFFF) <= 0x1000 - size and page_kind(mem, pa) <= PG_ROM:
         return ram_load(mem, RAM_OFF + pa, size)
     return lin_rd_slow(st, mem, la, size)
 
@@ -160,7 +166,7 @@ def lin_rd(st, mem, la, size):
 @njit
 def lin_wr(st, mem, la, size, v):
     pa = la & st[A20_MASK]
-    if (pa & 0xFFF) <= 0x1000 - size and mem[np.uint64(pa >> 12)] == PG_RAM and st[FAULT] < 0:
+    if (pa & 0xFFF) <= 0x1000 - size and page_kind(mem, pa) == PG_RAM and st[FAULT] < 0:
         ram_store(mem, RAM_OFF + pa, size, v)
     else:
         lin_wr_slow(st, mem, la, size, v)
@@ -207,7 +213,7 @@ def rd(st, mem, seg, off, size):
     """Read ``size`` (1, 2, 4) bytes at ``seg``:``off`` (the uncommon cases in ``rd_slow``)."""
     pa = ((st[BASE + seg] + off) & 0xFFFFFFFF) & st[A20_MASK]
     if (off + size - 1 <= st[LIMIT + seg] and (pa & 0xFFF) <= 0x1000 - size
-            and mem[np.uint64(pa >> 12)] <= PG_ROM):
+            and page_kind(mem, pa) <= PG_ROM):
         return ram_load(mem, RAM_OFF + pa, size)
     return rd_slow(st, mem, seg, off, size)
 
@@ -225,7 +231,7 @@ def wr(st, mem, seg, off, size, v):
     """Write the low ``size`` bytes of ``v`` at ``seg``:``off`` (nothing once a fault is pending)."""
     pa = ((st[BASE + seg] + off) & 0xFFFFFFFF) & st[A20_MASK]
     if (off + size - 1 <= st[LIMIT + seg] and (pa & 0xFFF) <= 0x1000 - size
-            and mem[np.uint64(pa >> 12)] == PG_RAM and st[FAULT] < 0):
+            and page_kind(mem, pa) == PG_RAM and st[FAULT] < 0):
         ram_store(mem, RAM_OFF + pa, size, v)
     else:
         wr_slow(st, mem, seg, off, size, v)
@@ -301,7 +307,7 @@ def fetch_slow(st, mem, eip, code32):
             stop = 0
             break
         pa = ((base + off) & 0xFFFFFFFF) & mask
-        kind = mem[np.uint64(pa >> 12)]
+        kind = page_kind(mem, pa)
         if kind > PG_ROM and kind != PG_BIOS_ALIAS:
             avail = k
             stop = 1
@@ -322,6 +328,6 @@ def fetch_start(st, mem, eip, code32):
     """
     la = (st[BASE + CS] + eip) & 0xFFFFFFFF
     pa = la & st[A20_MASK]
-    if (pa & 0xFFF) <= 0x1000 - 16 and eip + 15 <= st[LIMIT + CS] and mem[np.uint64(pa >> 12)] <= PG_ROM:
+    if (pa & 0xFFF) <= 0x1000 - 16 and eip + 15 <= st[LIMIT + CS] and page_kind(mem, pa) <= PG_ROM:
         return RAM_OFF + pa
     return fetch_slow(st, mem, eip, code32)
