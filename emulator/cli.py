@@ -55,12 +55,14 @@ LOG_ITEMS = {
 }
 # -device drivers: description and properties; a property is a number up to its limit, or a MAC
 DEVICES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "ne2k_isa": ("NE2000 ISA network card", ("iobase", "irq", "mac")),
+    "ne2k_isa": ("NE2000 ISA network card (not available yet)", ("iobase", "irq", "mac")),
+    "isa-debug-exit": ("debug exit port: writing V ends pyx86 with exit status (V << 1) | 1 "
+                       "(default iobase=0x501, iosize=2)", ("iobase", "iosize")),
 }
-DEVICE_PROPS: dict[str, int | None] = {"iobase": 0xFFFF, "irq": 15, "mac": None}
+DEVICE_PROPS: dict[str, int | None] = {"iobase": 0xFFFF, "irq": 15, "mac": None, "iosize": 4}
 RTC_CLOCKS = ("host", "rt", "vm")
 NOT_AVAILABLE = ("booting a machine is not available yet in this version "
-                 "(the PC platform and BIOS are in progress)")
+                 "(pyx86's own BIOS is in progress; a raw ROM image runs with -bios FILE)")
 
 
 class UsageError(Exception):
@@ -145,7 +147,8 @@ def _build_parser() -> _Parser:
     g.add_argument("-nographic", action="store_true",
                    help="no display; the first serial port goes to stdio unless -serial is given")
     g.add_argument("-serial", action="append", metavar="DEV",
-                   help="COM1, then COM2.. (repeat): stdio, null, none or file:PATH")
+                   help="COM1, then COM2 (repeat): stdio, null, none, file:PATH or "
+                        "tcp:[HOST]:PORT,server=on,wait=off")
     g.add_argument("-debugcon", metavar="DEV",
                    help="port E9h debug console: stdio, null, none or file:PATH")
     g.add_argument("-rtc", metavar="OPTS",
@@ -233,15 +236,21 @@ def check_readable(path: str, what: str) -> Path:
 
 
 def parse_chardev(text: str, option: str) -> str:
-    """A character device backend: ``stdio``, ``null``, ``none`` or ``file:PATH``."""
+    """A character device backend: ``stdio``, ``null``, ``none``, ``file:PATH`` or ``tcp:...``.
+
+    TCP specs are checked in full (and their port opened) when the machine is built.
+    """
     if text in ("stdio", "null", "none"):
+        return text
+    if text.startswith("tcp:") and len(text) > 4:
         return text
     if text.startswith("file:") and len(text) > 5:
         parent = Path(text[5:]).parent
         if not parent.is_dir():
             raise UsageError(f"{option} {text}: directory '{parent}' does not exist")
         return text
-    raise UsageError(f"{option} {text}: unknown backend (use stdio, null, none or file:PATH)")
+    raise UsageError(f"{option} {text}: unknown backend (use stdio, null, none, file:PATH or "
+                     "tcp:[HOST]:PORT,server=on,wait=off)")
 
 
 def _split_opts(text: str, option: str, implied: str | None = None) -> dict[str, str]:
@@ -401,8 +410,8 @@ def parse_config(args: argparse.Namespace) -> Config:
             raise UsageError("-nographic cannot be used with -display")
         display = "none"
     serial = [parse_chardev(s, "-serial") for s in args.serial or ()]
-    if len(serial) > 4:
-        raise UsageError("-serial: at most 4 serial ports (COM1..COM4)")
+    if len(serial) > 2:
+        raise UsageError("-serial: at most 2 serial ports (COM1, COM2)")
     if args.nographic and not serial:
         serial = ["stdio"]
 
@@ -423,10 +432,45 @@ def parse_config(args: argparse.Namespace) -> Config:
     )
 
 
+def _unavailable(config: Config) -> str | None:
+    """The first thing ``config`` asks for that this version cannot do yet, or None."""
+    if config.bios is None:
+        return NOT_AVAILABLE
+    for opt in ("fda", "fdb", "hda", "hdb", "cdrom", "kernel"):
+        if getattr(config, opt) is not None:
+            return f"-{opt} is not available yet in this version (no disk controllers or BIOS disk services)"
+    for driver, _ in config.devices:
+        if driver == "ne2k_isa":
+            return "-device ne2k_isa is not available yet in this version"
+    return None
+
+
 def boot(config: Config) -> int:
-    """Build the PC described by ``config`` and run it; not available in this version."""
-    print(f"{PROG}: {NOT_AVAILABLE}", file=sys.stderr)
-    return EXIT_USAGE
+    """Build the PC described by ``config``, run it, and return the exit status."""
+    missing = _unavailable(config)
+    if missing:
+        print(f"{PROG}: {missing}", file=sys.stderr)
+        return EXIT_USAGE
+    from emulator.machine import Machine, MachineError  # loads numba: only when booting
+    from emulator.portbus import PortConflictError
+
+    if config.display != "none":
+        print(f"{PROG}: there is no video card yet in this version: running without a display",
+              file=sys.stderr)
+    try:
+        machine = Machine(config)
+    except (MachineError, PortConflictError, OSError) as e:
+        raise UsageError(str(e)) from None
+    try:
+        stop = machine.run()
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted at {machine.cpu.exit_location()}", file=sys.stderr)
+        return 130
+    finally:
+        machine.close()
+    if stop.message:
+        print(f"{PROG}: {stop.message}", file=sys.stderr)
+    return stop.status
 
 
 def _run(argv: Sequence[str]) -> int:

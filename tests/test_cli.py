@@ -120,7 +120,8 @@ def test_cli_does_not_load_numba():
     (["-d", "int,bogus"], ["unknown log item 'bogus'"]),
     (["-display", "gtk"], ["unknown display"]),
     (["-nographic", "-display", "pygame"], ["-nographic cannot be used with -display"]),
-    (["-serial", "tcp::4444"], ["unknown backend"]),
+    (["-serial", "telnet::4444"], ["unknown backend"]),
+    (["-serial", "null", "-serial", "null", "-serial", "null"], ["at most 2 serial ports"]),
     (["-serial", "file:/nonexistent/dir/log"], ["does not exist"]),
     (["-debugcon", "pty"], ["-debugcon pty"]),
     (["-device", "e1000"], ["unknown device 'e1000'"]),
@@ -198,7 +199,7 @@ def test_defaults_and_qemu_spellings():
 def test_boot_is_reported_unavailable(capsys, image):
     status, out, err = run_main(capsys, "-cpu", "386", "-m", "8", "-fda", str(image), "-boot", "a")
     assert status == 2 and out == ""
-    assert_one_line_error(err, NOT_AVAILABLE, "(the PC platform and BIOS are in progress)")
+    assert_one_line_error(err, NOT_AVAILABLE, "a raw ROM image runs with -bios FILE")
     done = run_process(str(image))
     assert done.returncode == 2
     assert_one_line_error(done.stderr, NOT_AVAILABLE)

@@ -379,8 +379,9 @@ def op_enter_leave(st, mem, pc, op, osz):
     level = ld8(mem, pc + 2) & 31
     pc += 3
     push(st, mem, get_reg(st, EBP, osz), osz)
-    # FrameTemp: the new frame pointer; (E)BP takes it by the stack size, and the
-    # nesting push stores it with the operand size (SDM Vol. 2, ENTER)
+    # FrameTemp: ESP after the push; the nesting push stores it and (E)BP takes it,
+    # both with the operand size (SDM Vol. 2A ENTER, Operation: 'IF OperandSize = 32
+    # THEN EBP <- FrameTemp ELSE BP <- FrameTemp')
     frame_ptr = st[ESP]
     if level > 0:
         bp = st[EBP] & spmask
@@ -389,7 +390,7 @@ def op_enter_leave(st, mem, pc, op, osz):
             push(st, mem, rd(st, mem, SS, bp, osz), osz)
         push(st, mem, frame_ptr, osz)
     if st[FAULT] < 0:
-        set_reg(st, EBP, 4 if big else 2, frame_ptr)
+        set_reg(st, EBP, osz, frame_ptr)
         st[ESP] = (st[ESP] & ~spmask) | ((st[ESP] - frame) & spmask)
     return pc
 

@@ -97,6 +97,20 @@ def _pushfd_rf_image(mm) -> bool:
     return size == 4 and lin == addr + 2 and uni_byte == core_byte | 1 and bool(value & RF)
 
 
+def _enter32_bp_only(mm) -> bool:
+    """66h ENTER on a 16-bit stack: only EBP differs; ours is the full FrameTemp (= ESP after the
+    push of EBP), Unicorn's replaced only BP."""
+    pfx, i = _opcode(mm.insn.code)
+    if mm.mode != 16 or mm.insn.code[i] != 0xC8 or 0x66 not in pfx:
+        return False
+    if set(mm.fields) != {"ebp"} or mm.mem:
+        return False
+    esp, ebp = mm.before[4], mm.before[5]
+    frame_temp = (esp & 0xFFFF0000) | ((esp - 4) & 0xFFFF)
+    core, uni = mm.fields["ebp"]
+    return core == frame_temp and uni == (ebp & 0xFFFF0000) | (frame_temp & 0xFFFF)
+
+
 KNOWN_DIFFERENCES: list[KnownDifference] = [
     KnownDifference(
         "unicorn-lock-neg-flags",
@@ -105,6 +119,14 @@ KNOWN_DIFFERENCES: list[KnownDifference] = [
         "the source operand is 0; otherwise it is set to 1. The OF, SF, ZF, AF, and PF flags are set "
         "according to the result.'  The check verifies our flags against the written result.",
         _lock_neg,
+    ),
+    KnownDifference(
+        "unicorn-enter32-bp-only",
+        "ENTER with a 32-bit operand size on a 16-bit stack (66 C8 in real mode): SDM Vol. 2A ENTER, "
+        "Operation: 'ELSE IF OperandSize = 32 THEN Push(EBP); FrameTemp := ESP' ... 'EBP := "
+        "FrameTemp' (only the OperandSize = 16 form keeps bits 16 and above).  Unicorn pushes the "
+        "32-bit FrameTemp but writes only BP.",
+        _enter32_bp_only,
     ),
     KnownDifference(
         "unicorn-rf-kept",

@@ -1,0 +1,5 @@
+"""(in progress)"""
+
+
+def install(bios) -> None:
+    pass
