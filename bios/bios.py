@@ -149,8 +149,15 @@ class Bios:
         return self.cpu.read_phys(addr, n)
 
     def write(self, addr: int, data: bytes) -> None:
-        """Guest RAM write from a service (skips ROM pages, as a DMA-less BIOS copy would)."""
-        self.cpu.write_phys(addr, data)
+        """Guest memory write from a service: RAM pages take it, ROM and holes do not."""
+        pmap = self.cpu.pmap
+        end = addr + len(data)
+        if all(pmap[p] == S.PG_RAM for p in range(addr >> S.PAGE_SHIFT, ((end - 1) >> S.PAGE_SHIFT) + 1)):
+            self.cpu.write_phys(addr, data)
+            return
+        for i, byte in enumerate(data):
+            if pmap[(addr + i) >> S.PAGE_SHIFT] == S.PG_RAM:
+                self.cpu.ram[addr + i] = byte
 
     @staticmethod
     def linear(seg: int, off: int) -> int:

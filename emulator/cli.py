@@ -5,8 +5,8 @@ value as the next word: ``pyx86 -cpu 486 -m 32M -fda dos.img -boot a``);
 ``--name`` and ``-name=value`` are accepted too.  Every mistake is reported
 as one ``pyx86: ...`` line with exit status 2, never a Python traceback.
 
-The PC platform and BIOS are not written yet, so after the options are
-checked :func:`boot` says that booting is not available and exits with 2.
+After the options are checked, :func:`boot` builds the :class:`~emulator.machine.Machine`
+and runs it; the exit status is the machine's (see ``pyx86 --help``).
 Only :mod:`emulator.cpu.models` is imported from the core: ``--help`` and
 ``-cpu help`` stay fast because numba is never loaded here.
 """
@@ -61,8 +61,6 @@ DEVICES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 DEVICE_PROPS: dict[str, int | None] = {"iobase": 0xFFFF, "irq": 15, "mac": None, "iosize": 4}
 RTC_CLOCKS = ("host", "rt", "vm")
-NOT_AVAILABLE = ("booting a machine is not available yet in this version "
-                 "(pyx86's own BIOS is in progress; a raw ROM image runs with -bios FILE)")
 
 
 class UsageError(Exception):
@@ -110,8 +108,9 @@ def _build_parser() -> _Parser:
         usage=f"{PROG} [options] [IMAGE]",
         description="pyx86: a full-system x86 PC emulator in Python. The options are spelled "
                     "as in QEMU; 'pyx86 IMAGE' is 'pyx86 -hda IMAGE'.",
-        epilog="Booting a machine is not available yet in this version: the options are checked, "
-               "then pyx86 says so and exits with status 2.",
+        epilog="Exit status: the guest's isa-debug-exit value (V << 1) | 1; 0 when the guest resets "
+               "with -no-reboot; 2 for a usage error; 4 unimplemented instruction; 6 triple fault "
+               "with -no-reboot; 8 execution outside memory; 10 the guest halted for good.",
     )
     g = p.add_argument_group("standard options")
     g.add_argument("-h", "-help", "--help", dest="help", action="store_true",
@@ -434,11 +433,10 @@ def parse_config(args: argparse.Namespace) -> Config:
 
 def _unavailable(config: Config) -> str | None:
     """The first thing ``config`` asks for that this version cannot do yet, or None."""
-    if config.bios is None:
-        return NOT_AVAILABLE
-    for opt in ("fda", "fdb", "hda", "hdb", "cdrom", "kernel"):
-        if getattr(config, opt) is not None:
-            return f"-{opt} is not available yet in this version (no disk controllers or BIOS disk services)"
+    if config.cdrom is not None:
+        return "-cdrom is not available yet in this version"
+    if config.kernel is not None:
+        return "-kernel is not available yet in this version"
     for driver, _ in config.devices:
         if driver == "ne2k_isa":
             return "-device ne2k_isa is not available yet in this version"
@@ -451,6 +449,7 @@ def boot(config: Config) -> int:
     if missing:
         print(f"{PROG}: {missing}", file=sys.stderr)
         return EXIT_USAGE
+    from emulator.blockdev import DiskError
     from emulator.machine import Machine, MachineError  # loads numba: only when booting
     from emulator.portbus import PortConflictError
 
@@ -459,7 +458,7 @@ def boot(config: Config) -> int:
               file=sys.stderr)
     try:
         machine = Machine(config)
-    except (MachineError, PortConflictError, OSError) as e:
+    except (MachineError, PortConflictError, DiskError, OSError) as e:
         raise UsageError(str(e)) from None
     try:
         stop = machine.run()

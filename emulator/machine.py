@@ -138,7 +138,7 @@ class Machine:
         if config.bios is not None:
             self.load_bios(config.bios.read_bytes())
         elif bios_service is None:
-            from bios import create_bios               # our own BIOS
+            from bios import create_bios  # our own BIOS
             self.bios = create_bios(self)
             self.bios_service = self.bios
 
@@ -163,6 +163,10 @@ class Machine:
         cpu.set_page_kind(*OPTION_ROMS, S.PG_NONE)
         cpu.set_page_kind(*BIOS_ROM, S.PG_ROM)
         cpu.set_page_kind(*BIOS_ALIAS, S.PG_BIOS_ALIAS)
+        if cpu.model.address_bits == 24:
+            # a 286 has 24 address lines: its first fetch is at FFFFF0h, where the AT
+            # decodes the BIOS ROM again (top 128 KiB of the 16 MiB space)
+            cpu.set_page_kind(0xFE0000, 0x1000000, S.PG_BIOS_ALIAS)
         cpu.set_page_kind(*VIDEO_WINDOW, S.PG_RAM)
         cpu.ram[BIOS_ROM[0]:BIOS_ROM[1]] = 0xFF
 
