@@ -90,6 +90,9 @@ class Machine:
         self.clock = Clock(self._icount, NS_PER_INSN)
         self.realtime = config.rtc_clock in ("host", "rt")
         trace = self.log if config.log_items & {"unimp", "guest_errors"} else None
+        #: -d in_asm / exec / cpu: execute one instruction per slice and log each one
+        self.step_trace = bool(config.log_items & {"in_asm", "exec", "cpu"})
+        self.trace_int = "int" in config.log_items
         self.bus = PortBus(trace_unclaimed=trace)
         self.bios_service = bios_service
         self._stop: Stop | None = None
@@ -250,6 +253,9 @@ class Machine:
                 if clock.now >= self._time_limit:
                     return None
                 budget = min(budget, clock.insns_until(self._time_limit))
+            if self.step_trace:
+                budget = 1
+                self._trace_step()
             before = int(st[S.ICOUNT])
             reason = cpu.run(budget)
             self.executed += int(st[S.ICOUNT]) - before
@@ -276,13 +282,19 @@ class Machine:
             self.bus.write(int(st[S.IO_PORT]), int(st[S.IO_SIZE]), int(st[S.IO_VALUE]))
         elif reason == S.EXIT_INTR:
             if self.pic.intr:
-                cpu.deliver_interrupt(self.pic.acknowledge())
+                vector = self.pic.acknowledge()
+                if self.trace_int:
+                    self.log(f"hardware interrupt {vector:02X}h at {cpu.exit_location()}")
+                cpu.deliver_interrupt(vector)
         elif reason == S.EXIT_HLT:
             self._idle()
         elif reason == S.EXIT_BIOS:
             if self.bios_service is None:
                 self.stop(STATUS_BIOS, cpu.describe_exit(reason) + " (no BIOS service is loaded)")
             else:
+                if self.trace_int:
+                    self.log(f"BIOS service {int(st[S.EXIT_ARG]):02X}h AX={cpu['ax']:04X} "
+                             f"BX={cpu['bx']:04X} CX={cpu['cx']:04X} DX={cpu['dx']:04X}")
                 self.bios_service(self, int(st[S.EXIT_ARG]))
         elif reason == S.EXIT_SHUTDOWN:
             if self.config.no_reboot:
@@ -297,6 +309,16 @@ class Machine:
             self.stop(STATUS_BAD_FETCH, cpu.describe_exit(reason))
         else:
             raise RuntimeError(f"unknown CPU exit reason {reason}")
+
+    def _trace_step(self) -> None:
+        items = self.config.log_items
+        cpu = self.cpu
+        if "cpu" in items:
+            self.log(cpu.describe_registers())
+        if "in_asm" in items:
+            self.log(cpu.describe_next())
+        elif "exec" in items:
+            self.log(f"exec {cpu.describe_next().split()[0]}")
 
     def _idle(self) -> None:
         """The CPU halted: move virtual time to the next event (sleeping in realtime mode)."""

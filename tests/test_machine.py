@@ -289,3 +289,29 @@ def test_port_hammering_never_crashes(tmp_path):
             assert 0 <= value < 1 << (8 * size)
     m.clock.run_due()
     assert isinstance(m.pic.intr, bool)
+
+
+def test_trace_items(tmp_path):
+    """-d in_asm,cpu logs each instruction before it runs; -d int logs hardware interrupts."""
+    lines: list[str] = []
+    cfg = make_config(tmp_path, rom_from_source("xor ax, ax\nmov bx, 0x1234\ncli\nhlt"),
+                      log_items=frozenset({"in_asm", "cpu", "int"}))
+    m = M.Machine(cfg, serial=[NullBackend()], log=lines.append)
+    stop = m.run(100)
+    assert stop.status == M.STATUS_HALTED
+    asm = [line for line in lines if line.startswith("F000:")]
+    assert asm[0] == "F000:0000FFF0  EA 00 00 00 F0 (ljmp 0xf000:0)"
+    assert asm[1:] == ["F000:00000000  31 C0 (xor ax, ax)", "F000:00000002  BB 34 12 (mov bx, 0x1234)",
+                       "F000:00000005  FA (cli)", "F000:00000006  F4 (hlt)"]
+    assert any(line.startswith("EAX=00000000") and "EBX=00001234" in line for line in lines)
+
+
+def test_realtime_clock_paces_to_the_host(tmp_path, platform_rom):
+    """-rtc clock=host: the 100 ms of timer ticks the guest waits for take 100 ms of wall time."""
+    import time
+
+    m = M.Machine(make_config(tmp_path, platform_rom, rtc_clock="host"), serial=[BufferBackend()])
+    start = time.perf_counter()
+    stop = m.run(5_000_000)
+    assert stop == M.Stop(0x43, "")
+    assert time.perf_counter() - start >= 0.09    # a lower bound only: pacing never runs ahead

@@ -179,12 +179,13 @@ class CPU:
         """``CS:EIP`` of the instruction that caused the last exit, as text."""
         return f"{int(self.st[S.SEL + S.CS]):04X}:{int(self.st[S.EXIT_EIP]):08X}"
 
-    def code_bytes(self, n: int = 16) -> bytes:
-        """Up to ``n`` bytes at the last exit's CS:EIP, read as the CPU would (holes read FFh)."""
+    def code_bytes(self, n: int = 16, eip: int | None = None) -> bytes:
+        """Up to ``n`` bytes at CS:``eip`` (default: the last exit's EIP), as the CPU reads them."""
         st = self.st
+        eip = int(st[S.EXIT_EIP]) if eip is None else eip
         out = bytearray()
         for k in range(n):
-            pa = (int(st[S.BASE + S.CS]) + int(st[S.EXIT_EIP]) + k) & 0xFFFFFFFF & int(st[S.A20_MASK])
+            pa = (int(st[S.BASE + S.CS]) + eip + k) & 0xFFFFFFFF & int(st[S.A20_MASK])
             kind = int(self.pmap[pa >> S.PAGE_SHIFT])
             if kind == S.PG_BIOS_ALIAS:
                 pa &= 0xFFFFF
@@ -192,6 +193,20 @@ class CPU:
                 break
             out.append(int(self.ram[pa]))
         return bytes(out)
+
+    def describe_next(self) -> str:
+        """``CS:EIP  bytes (disassembly)`` of the instruction about to execute (for traces)."""
+        eip = int(self.st[S.EIP])
+        bits = 32 if int(self.st[S.ATTR + S.CS]) & S.ATTR_DB else 16
+        code = self.code_bytes(15, eip)
+        where = f"{int(self.st[S.SEL + S.CS]):04X}:{eip:08X}"
+        return f"{where}  {describe(code, eip, bits) if code else '(no memory)'}"
+
+    def describe_registers(self) -> str:
+        """One line of the general, segment and flags registers (for ``-d cpu``)."""
+        regs = " ".join(f"{n.upper()}={self[n]:08X}" for n in S.REG32)
+        segs = " ".join(f"{n.upper()}={self[n]:04X}" for n in S.SEG_NAMES)
+        return f"{regs} EIP={self['eip']:08X} EFL={self['eflags']:08X} {segs}"
 
     def describe_exit(self, reason: int) -> str:
         """One line for a user: what stopped the CPU, where (CS:EIP), the bytes and their disassembly."""
