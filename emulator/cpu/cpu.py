@@ -14,6 +14,7 @@ from . import state as S
 from .interp import run as _run
 from .interrupts import deliver_interrupt as _deliver
 from .models import DEFAULT_MODEL, Model, apply_model, get_model
+from .vgamem import vga_rd8, vga_wr8
 
 _SEG_INDEX = {name: i for i, name in enumerate(S.SEG_NAMES)}
 _R32 = {n: i for i, n in enumerate(S.REG32)}
@@ -37,6 +38,9 @@ class CPU:
         self.st = np.zeros(S.STATE_SIZE, dtype=np.int64)
         self.mem = np.zeros(S.RAM_OFF + backed + 64, dtype=np.uint8)
         self.pmap = self.mem[: S.PMAP_SIZE]
+        #: VGA display memory (4 planes of 64 KiB) and the register bytes its memory path uses
+        self.vga_planes = self.mem[S.VGA_PLANES : S.RAM_OFF].reshape(4, S.VGA_PLANE_SIZE)
+        self.vga_regs = self.mem[S.VGA_REGS : S.VGA_REGS + 32]
         self.ram = self.mem[S.RAM_OFF : S.RAM_OFF + backed]
         self.pmap[:] = S.PG_NONE
         self.pmap[: backed >> S.PAGE_SHIFT] = S.PG_RAM
@@ -86,6 +90,14 @@ class CPU:
     def write_phys(self, addr: int, data: bytes) -> None:
         """Store ``data`` at physical ``addr`` (host access: ROM pages are written too)."""
         self.ram[addr : addr + len(data)] = np.frombuffer(bytes(data), dtype=np.uint8)
+
+    def vga_read(self, addr: int) -> int:
+        """A byte read at physical ``addr`` through the VGA memory path (latches load)."""
+        return int(vga_rd8(self.mem, addr))
+
+    def vga_write(self, addr: int, value: int) -> None:
+        """A byte write at physical ``addr`` through the VGA memory path (write modes apply)."""
+        vga_wr8(self.mem, addr, value & 0xFF)
 
     def read_phys(self, addr: int, n: int) -> bytes:
         """Return ``n`` bytes from physical ``addr``."""

@@ -31,12 +31,14 @@ from .state import (
     PG_BIOS_ALIAS,
     PG_RAM,
     PG_ROM,
+    PG_VGA,
     Q_HAS_386,
     Q_SEG_WRAP,
     RAM_OFF,
     SCRATCH,
     SS,
 )
+from .vgamem import vga_rd8, vga_wr8
 
 VEC_GP = 13
 VEC_SS = 12
@@ -126,13 +128,18 @@ def phys_rd8(mem, pa):
         return ld8(mem, RAM_OFF + pa)
     if kind == PG_BIOS_ALIAS:
         return ld8(mem, RAM_OFF + (pa & 0xFFFFF))
+    if kind == PG_VGA:
+        return vga_rd8(mem, pa)
     return np.int64(0xFF)
 
 
 @njit
 def phys_wr8(mem, pa, v):
-    if page_kind(mem, pa) == PG_RAM:
+    kind = page_kind(mem, pa)
+    if kind == PG_RAM:
         st8(mem, RAM_OFF + pa, v)
+    elif kind == PG_VGA:
+        vga_wr8(mem, pa, v)
 
 
 @njit

@@ -9,6 +9,8 @@ The core's memory is one ``uint8`` array (``mem``) laid out as::
 
     [0, PMAP_SIZE)                 page map: one kind byte per 4 KiB physical page
     [SCRATCH, SCRATCH + 64)        instruction-fetch scratch (slow fetch path)
+    [VGA_REGS, VGA_REGS + 32)      the VGA registers the memory path uses (see VGA_* below)
+    [VGA_PLANES, + 4 * 64 KiB)     VGA display memory, plane p at VGA_PLANES + p * 64 KiB
     [RAM_OFF, RAM_OFF + ram_size)  guest physical memory from address 0
 
 so a physical address ``pa`` in RAM lives at ``mem[RAM_OFF + pa]``.
@@ -112,13 +114,25 @@ EXIT_NAMES = ("budget", "hlt", "io-in", "io-out", "bios-call", "interrupt",
 PAGE_SHIFT = 12
 PMAP_SIZE = 1 << 20          # 4 GiB / 4 KiB page kinds
 SCRATCH = PMAP_SIZE          # 64 bytes for instructions fetched the slow way
-RAM_OFF = PMAP_SIZE + 4096   # guest physical address 0
+VGA_REGS = PMAP_SIZE + 256   # VGA register bytes (below); the VGA device keeps them current
+VGA_PLANES = PMAP_SIZE + 4096
+VGA_PLANE_SIZE = 0x10000
+RAM_OFF = VGA_PLANES + 4 * VGA_PLANE_SIZE   # guest physical address 0
 # page kinds in the page map
 PG_RAM = 0       # readable and writable RAM
 PG_ROM = 1       # readable, writes ignored (BIOS and option ROMs)
 PG_NONE = 2      # nothing there: reads return all-ones, writes ignored
 PG_BIOS_ALIAS = 3  # top of 4 GiB: reads the ROM at (pa & 0xFFFFF), writes ignored
+PG_VGA = 4       # the VGA memory window A0000-BFFFF: accesses go through the graphics controller
 
+# VGA register bytes at mem[VGA_REGS + i] (IBM VGA Technical Reference: sequencer,
+# graphics controller); the core's VGA memory path reads them, the VGA device writes them
+VGA_SEQ_MAP_MASK = 0     # sequencer register 2
+VGA_SEQ_MEM_MODE = 1     # sequencer register 4 (bit 2: 0 = odd/even, bit 3: chain 4)
+VGA_GC = 2               # graphics controller registers 0-8 at VGA_GC + index
+VGA_LATCH = 11           # the four 8-bit latches (planes 0-3)
+VGA_MISC_OUT = 15        # miscellaneous output register (bit 5: odd/even page select)
+VGA_DIRTY = 16           # set to 1 by every write to display memory (cleared by the renderer)
 BIOS_CALL_OPCODE = (0x0F, 0x04)  # followed by one byte: the service number
 
 # --- register name table for the Python API -------------------------------
