@@ -12,8 +12,10 @@ value in ``IO_VALUE`` (``IO_READY`` = 1); OUT/OUTS complete and then stop with
 from .decode import get_reg, set_reg
 from .flags import alu
 from .jit import njit
-from .memory import ld8, rd, wr
+from .memory import ld8, page_kind, ram_load, ram_store, rd, wr
 from .state import (
+    A20_MASK,
+    BASE,
     DF,
     DS,
     EAX,
@@ -34,9 +36,13 @@ from .state import (
     IO_SIZE,
     IO_STRING,
     IO_VALUE,
+    LIMIT,
+    PG_RAM,
+    PG_ROM,
     R_EXIT,
     R_EXIT_STAY,
     R_JUMP,
+    RAM_OFF,
     ZF,
 )
 
@@ -44,6 +50,55 @@ from .state import (
 @njit
 def advance(st, r, step, amask):
     st[r] = (st[r] & ~amask) | ((st[r] + step) & amask)
+
+
+@njit
+def ram_span(st, mem, seg, off, nbytes, amask, write):
+    """``mem`` index of ``seg``:``off`` when all ``nbytes`` are plain RAM (ROM too when
+    reading), inside the segment limit, without offset or A20 wrap-around; else -1."""
+    if off + nbytes - 1 > st[LIMIT + seg] or off + nbytes - 1 > amask:
+        return -1
+    pa = (st[BASE + seg] + off) & 0xFFFFFFFF
+    end = pa + nbytes - 1
+    mask = st[A20_MASK]
+    if end > 0xFFFFFFFF or (pa & mask) != pa or (end & mask) != end:
+        return -1
+    for page in range(pa >> 12, (end >> 12) + 1):
+        kind = page_kind(mem, page << 12)
+        if kind != PG_RAM and (write or kind != PG_ROM):
+            return -1
+    return RAM_OFF + pa
+
+
+@njit
+def rep_fast(st, mem, pc, kind, size, amask, src, count, room):
+    """REP MOVS / REP STOS upwards over plain RAM: the iterations without per-access checks.
+
+    Returns the handler result, or -4 when the fast path does not apply (the
+    generic loop then runs).  Each element is read before it is written, so
+    overlapping moves behave as the element-by-element loop does.
+    """
+    n = min(count, room)
+    nbytes = n * size
+    d = ram_span(st, mem, ES, st[EDI] & amask, nbytes, amask, True)
+    if d < 0:
+        return -4
+    if kind == 0xA4:
+        s = ram_span(st, mem, src, st[ESI] & amask, nbytes, amask, False)
+        if s < 0:
+            return -4
+        for k in range(n):
+            ram_store(mem, d + k * size, size, ram_load(mem, s + k * size, size))
+        advance(st, ESI, nbytes, amask)
+    else:
+        v = get_reg(st, EAX, size)
+        for k in range(n):
+            ram_store(mem, d + k * size, size, v)
+    advance(st, EDI, nbytes, amask)
+    count = (count - n) & amask
+    st[ECX] = (st[ECX] & ~amask) | count
+    st[ICOUNT] += n - 1
+    return pc if count == 0 else R_JUMP
 
 
 @njit
@@ -57,6 +112,10 @@ def op_string(st, mem, pc, op, osz, asz, seg, rep, room):
     count = st[ECX] & amask
     if rep != 0 and count == 0:
         return pc
+    if rep != 0 and step > 0 and (kind == 0xA4 or kind == 0xAA):
+        r = rep_fast(st, mem, pc, kind, size, amask, src, count, room)
+        if r != -4:
+            return r
     iters = 0
     while True:
         if kind == 0xA4:  # MOVS
