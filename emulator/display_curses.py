@@ -13,9 +13,9 @@ Attributes (IBM PC AT Technical Reference, colour/graphics adapter attribute
 byte: bits 0-2 foreground, 3 intensity, 4-6 background, 7 blink or, with blink
 off in the mode select register 465h bit 5, background intensity):
 
-* 16 terminal colours and 255 colour pairs: each of the 16 PC colours maps to
-  its ANSI colour (intensity: the bright ANSI colours);
-* 8 colours and 65 pairs: 8 colours, intensity as bold, blink as blink;
+* 16 terminal colours and 256 colour pairs: each of the 16 PC colours maps to
+  its ANSI colour (intensity: the bright ANSI colours), blink as blink;
+* 8 colours and 64 pairs: 8 colours, intensity as bold, blink as blink;
 * otherwise (and always in mode 7, the MDA rules: underline for foreground 1,
   hidden 00h/08h/80h/88h, reverse 70h): monochrome, reverse video where the
   background is lighter than the foreground.
@@ -115,15 +115,10 @@ class Palette:
             raise ValueError(f"colours must be 0, 8 or 16, not {colours}")
         self.colours = colours
         self.pairs: dict[int, tuple[int, int]] = {}
-        if colours == 8:
-            for bg in range(8):
-                for fg in range(8):
-                    self.pairs[self.pair_number(fg, bg)] = (PC_TO_CURSES[fg], PC_TO_CURSES[bg])
-        elif colours == 16:
-            for bg in range(16):
-                for fg in range(16):
-                    if fg != bg:
-                        self.pairs[self.pair_number(fg, bg)] = (self.ansi(fg), self.ansi(bg))
+        if colours:
+            for bg in range(colours):
+                for fg in range(colours):
+                    self.pairs[self.pair_number(fg, bg)] = (self.ansi(fg), self.ansi(bg))
         self._pair_attr = {n: color_pair(n) for n in self.pairs}
         # [blink enabled][mono adapter] -> 256 entries of (attribute, visible)
         self._tables = {(blink, mono): [self._decode(a, blink, mono) for a in range(256)]
@@ -135,10 +130,10 @@ class Palette:
         return PC_TO_CURSES[colour & 7] + (colour & 8)
 
     def pair_number(self, fg: int, bg: int) -> int:
-        """The colour pair for PC foreground ``fg`` on background ``bg``."""
-        if self.colours == 8:
-            return 1 + (bg & 7) * 8 + (fg & 7)
-        return (bg & 15) * 16 + (fg & 15)
+        """The colour pair for PC foreground ``fg`` on background ``bg``: 0 for light grey on
+        black, which is what curses' fixed pair 0 is, so 8 x 8 pairs fit in 64 and 16 x 16 in 256."""
+        n = self.colours
+        return ((bg % n) * n + fg % n) ^ 7
 
     def cell(self, attr: int, blink: bool = True, mono: bool = False) -> tuple[int, bool]:
         """(curses attribute, whether the character shows) of attribute byte ``attr``;
@@ -157,8 +152,6 @@ class Palette:
         fg = attr & 0x0F
         bg = (attr >> 4) & (7 if blink else 15)
         if self.colours == 16:
-            if fg == bg:                                          # hidden: a space on that background
-                return self._pair_attr[self.pair_number(7 if bg != 7 else 0, bg)] | blinking, False
             return self._pair_attr[self.pair_number(fg, bg)] | blinking, True
         bold = curses.A_BOLD if fg & 8 else 0
         if self.colours == 8:
@@ -266,7 +259,8 @@ class CursesDisplay:
         self.palette = Palette(colours or 0, pair_attr)
         if self.real:
             for n, (fg, bg) in self.palette.pairs.items():
-                curses.init_pair(n, fg, bg)
+                if n:                                          # pair 0 is fixed: grey on black
+                    curses.init_pair(n, fg, bg)
         self.glyphs = glyph_table(getattr(screen, "encoding", None) or "utf-8")
         self.typist = Typist(machine.kbc.keyboard, ready=self._buffer_has_room)
         self.quit = False
@@ -289,9 +283,9 @@ class CursesDisplay:
         curses.start_color()
         if colours is not None:
             return colours
-        if curses.COLORS >= 16 and curses.COLOR_PAIRS >= 255:
+        if curses.COLORS >= 16 and curses.COLOR_PAIRS >= 256:
             return 16
-        if curses.COLORS >= 8 and curses.COLOR_PAIRS >= 65:
+        if curses.COLORS >= 8 and curses.COLOR_PAIRS >= 64:
             return 8
         return 0
 

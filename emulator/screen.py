@@ -231,12 +231,18 @@ def graphics_screen(mode: int) -> TextScreen:
     return TextScreen(80, 25, 16, bytes(cells))
 
 
-def render_text(machine: Machine, now_ns: int | None = None) -> np.ndarray:
-    """The current screen as an ``H x W x 3`` uint8 RGB array (blink phase at ``now_ns``,
-    default the machine's virtual time).  A graphics mode gives a 640x400 frame that says so."""
+def current_screen(machine: Machine) -> TextScreen:
+    """What the machine shows: its text page, or the graphics-mode stand-in."""
     screen = read_text_screen(machine)
     if screen is None:
         screen = graphics_screen(int(machine.cpu.ram[V.VIDEO_MODE]) & 0x7F)
+    return screen
+
+
+def render_text(machine: Machine, now_ns: int | None = None) -> np.ndarray:
+    """The current screen as an ``H x W x 3`` uint8 RGB array (blink phase at ``now_ns``,
+    default the machine's virtual time).  A graphics mode gives a 640x400 frame that says so."""
+    screen = current_screen(machine)
     chars_on, cursor_on = blink_phases(machine.clock.now if now_ns is None else now_ns)
     return draw_text(screen, chars_on, cursor_on)
 

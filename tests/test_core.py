@@ -167,3 +167,48 @@ def test_disable_jit_gives_identical_results(name: str) -> None:
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == jit
+
+
+def test_rep_movs_fast_path_keeps_element_semantics() -> None:
+    """Overlapping REP MOVSW (destination one byte above the source) copies element by element."""
+    cpu = real_cpu(asm16("""
+        mov ax, 0x2000
+        mov ds, ax
+        mov es, ax
+        cld
+        mov si, 0
+        mov di, 1
+        mov cx, 3
+        rep movsw
+        hlt
+    """))
+    cpu.write_phys(0x20000, bytes([1, 2, 3, 4, 5, 6, 7, 8]))
+    assert cpu.run(100) == S.EXIT_HLT
+    # element k reads the word at 2k (after earlier writes) and writes it at 2k + 1
+    expect = bytearray([1, 2, 3, 4, 5, 6, 7, 8])
+    for k in range(3):
+        expect[2 * k + 1 : 2 * k + 3] = bytes(expect[2 * k : 2 * k + 2])
+    assert cpu.read_phys(0x20000, 8) == bytes(expect)
+    assert (cpu["si"], cpu["di"], cpu["cx"]) == (6, 7, 0)
+
+
+def test_rep_stos_into_rom_and_budget_slices() -> None:
+    """A REP STOSB running into a ROM page takes the careful path; budget slices count iterations."""
+    cpu = real_cpu(asm16("""
+        mov ax, 0xE000
+        mov es, ax
+        mov di, 0x0FF0
+        mov cx, 0x20
+        mov al, 0xAB
+        cld
+        rep stosb
+        hlt
+    """))
+    cpu.set_page_kind(0xE1000, 0xE2000, S.PG_ROM)
+    start = cpu.icount
+    assert cpu.run(6 + 5) == S.EXIT_BUDGET          # 6 setup instructions, 5 iterations
+    assert cpu.icount - start == 11 and cpu["cx"] == 0x20 - 5
+    assert cpu.run(1000) == S.EXIT_HLT
+    assert cpu.read_phys(0xE0FF0, 16) == b"\xab" * 16
+    assert cpu.read_phys(0xE1000, 16) == bytes(16)    # ROM kept its bytes
+    assert (cpu["di"], cpu["cx"]) == (0x1010, 0)

@@ -1,0 +1,395 @@
+"""The pygame window: runs a machine, shows its screen, and feeds it the host keyboard and mouse.
+
+    from emulator.display_pygame import display_available, run_pygame
+
+    if display_available():
+        stop = run_pygame(machine)          # returns when the guest stops or the window closes
+
+The loop runs the machine in slices of 10 ms virtual time.  With
+``machine.realtime`` the machine paces itself against the host clock;
+otherwise the guest runs as fast as it can.  Either way the window is redrawn
+at most 60 times per wall-clock second, and only when the frame changed (the
+:class:`~emulator.screen.TextScreen` compared with the last one drawn, plus
+the blink phases).  Blinking follows virtual time in realtime mode and wall
+time otherwise (an idle guest's virtual time can race far ahead of the host's).
+
+The frame is scaled to the largest 4:3 rectangle that fits the (resizable)
+window, with black bars around it.  The title reads
+``<title> - running - <MIPS> MIPS`` and is updated about once a second.
+
+Keyboard: pygame key codes (``pygame.K_*``) for the whole US layout become
+PS/2 scan code set 2 key events (:mod:`emulator.keymap` names), queued by a
+:class:`~emulator.keymap.Typist` so none is lost when the keyboard's 16-byte
+buffer is full.  pygame's key repeat is on (500 ms, 33 ms) and a repeated key
+sends its make code again, as a real keyboard's typematic does (the BIOS
+has none of its own).  Pause sends its make-only sequence (Ctrl+Pause: Break,
+E0 7E), Print Screen its fake-shifted one (Alt+Print Screen: SysReq, 84h).
+Keys still down when the window loses focus are released.
+
+Mouse: while grabbed (Ctrl-Alt-G toggles, as in QEMU), relative motion,
+buttons and wheel go to the PS/2 mouse.  Closing the window, or Ctrl-Alt-Q,
+ends the run with ``Stop(0, "window closed")``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import keymap
+from .screen import TextScreen, blink_phases, current_screen, draw_text
+
+if TYPE_CHECKING:
+    from .machine import Machine, Stop
+
+SLICE_NS = 10_000_000            # virtual time per machine.run call
+FRAME_NS = 1_000_000_000 // 60   # shortest wall time between two redraws
+POLL_NS = 2_000_000              # shortest wall time between two looks at the host's events
+TITLE_NS = 1_000_000_000         # title (MIPS) update period
+KEY_REPEAT = (500, 33)           # pygame key repeat: delay and interval in ms
+MAX_PENDING_KEYS = 128           # key presses waiting for the keyboard beyond this are dropped
+WINDOW_CLOSED = "window closed"
+ASPECT = (4, 3)
+_MODIFIERS = {"ctrl": ("lctrl", "rctrl"), "alt": ("lalt", "ralt")}
+
+
+def _pygame() -> Any:
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    return pygame
+
+
+@functools.cache
+def key_names() -> dict[int, str]:
+    """pygame key code -> :data:`emulator.keymap.KEYS` name, for the US layout."""
+    pg = _pygame()
+    names: dict[int, str] = {ord(ch): ch for ch in "abcdefghijklmnopqrstuvwxyz0123456789"}
+    names.update({getattr(pg, f"K_F{n}"): f"f{n}" for n in range(1, 13)})
+    names.update({getattr(pg, f"K_KP{n}"): f"kp{n}" for n in range(10)})
+    names.update({
+        pg.K_ESCAPE: "esc", pg.K_BACKQUOTE: "`", pg.K_MINUS: "-", pg.K_EQUALS: "=",
+        pg.K_BACKSPACE: "backspace", pg.K_TAB: "tab", pg.K_LEFTBRACKET: "[", pg.K_RIGHTBRACKET: "]",
+        pg.K_BACKSLASH: "\\", pg.K_CAPSLOCK: "capslock", pg.K_SEMICOLON: ";", pg.K_QUOTE: "'",
+        pg.K_RETURN: "enter", pg.K_LSHIFT: "lshift", pg.K_COMMA: ",", pg.K_PERIOD: ".",
+        pg.K_SLASH: "/", pg.K_RSHIFT: "rshift", pg.K_LCTRL: "lctrl", pg.K_LGUI: "lwin",
+        pg.K_LALT: "lalt", pg.K_SPACE: "space", pg.K_RALT: "ralt", pg.K_MODE: "ralt",
+        pg.K_RGUI: "rwin", pg.K_MENU: "menu", pg.key.key_code("application"): "menu",
+        pg.K_RCTRL: "rctrl",
+        pg.K_INSERT: "ins", pg.K_HOME: "home", pg.K_PAGEUP: "pgup", pg.K_DELETE: "del",
+        pg.K_END: "end", pg.K_PAGEDOWN: "pgdn", pg.K_UP: "up", pg.K_LEFT: "left", pg.K_DOWN: "down",
+        pg.K_RIGHT: "right",
+        pg.K_NUMLOCK: "numlock", pg.K_KP_DIVIDE: "kp/", pg.K_KP_MULTIPLY: "kp*", pg.K_KP_MINUS: "kp-",
+        pg.K_KP_PLUS: "kp+", pg.K_KP_ENTER: "kpenter", pg.K_KP_PERIOD: "kp.",
+        pg.K_SCROLLLOCK: "scrolllock", pg.K_PAUSE: "pause", pg.K_PRINTSCREEN: "prtsc",
+        pg.K_SYSREQ: "sysreq",
+    })
+    return names
+
+
+def display_unavailable_reason() -> str | None:
+    """Why pygame cannot open a window here (one line), or None if it can."""
+    driver = os.environ.get("SDL_VIDEODRIVER", "")
+    if driver.lower() in ("dummy", "offscreen"):
+        return f"SDL_VIDEODRIVER={driver} shows no window"
+    if (sys.platform.startswith("linux") and not driver
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))):
+        return "neither DISPLAY nor WAYLAND_DISPLAY is set"
+    try:
+        pg = _pygame()
+    except ImportError:
+        return "pygame is not installed"
+    was_on = pg.display.get_init()
+    try:
+        pg.display.init()
+        name = pg.display.get_driver()
+    except pg.error as e:
+        return f"pygame cannot open a window: {e}"
+    finally:
+        if not was_on:
+            pg.display.quit()
+    if name in ("dummy", "offscreen"):
+        return f"SDL chose its {name} video driver"
+    return None
+
+
+def display_available() -> bool:
+    """Whether pygame can open a window (see :func:`display_unavailable_reason`)."""
+    return display_unavailable_reason() is None
+
+
+def letterbox(window: tuple[int, int], aspect: tuple[int, int] = ASPECT) -> tuple[int, int, int, int]:
+    """(x, y, width, height) of the largest ``aspect`` rectangle centred in a ``window``-sized area."""
+    ww, wh = window
+    if ww * aspect[1] > wh * aspect[0]:
+        w, h = wh * aspect[0] // aspect[1], wh
+    else:
+        w, h = ww, ww * aspect[1] // aspect[0]
+    return (ww - w) // 2, (wh - h) // 2, max(w, 1), max(h, 1)
+
+
+class PygameWindow:
+    """A window showing ``machine``; :meth:`run` drives the machine and the window together."""
+
+    def __init__(self, machine: Machine, title: str = "pyx86", slice_ns: int = SLICE_NS) -> None:
+        self.machine = machine
+        self.title = title
+        self.slice_ns = slice_ns
+        self.typist = keymap.Typist(machine.kbc.keyboard)
+        self.held: dict[str, tuple[int, bool]] = {}      # key name -> (code, extended) sent as make
+        self.swallowed: set[int] = set()                 # pygame keys used by a hotkey: no release sent
+        self.grabbed = False
+        self.buttons = 0                                 # PS/2 order: bit 0 left, 1 right, 2 middle
+        self.motion = [0, 0, 0]                          # dx, dy (up > 0), dz (toward the user > 0)
+        self.mouse_dirty = False
+        self.quit: Stop | None = None
+        self.frames_drawn = 0
+        self.dirty = True
+        self._last: tuple[TextScreen, bool, bool] | None = None
+        self._last_draw = self._last_poll = -(1 << 62)
+        self._wall0 = time.perf_counter_ns()
+        self._title_at = self._wall0
+        self._title_insns = machine.executed
+        self._mips = 0.0
+        self._open = False
+
+    # --- window ------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Open the window (pygame's display module is initialised here)."""
+        pg = _pygame()
+        pg.display.init()
+        size = (960, 720)
+        info = pg.display.Info()
+        if 0 < info.current_w < 1100 or 0 < info.current_h < 850:
+            size = (640, 480)
+        pg.display.set_mode(size, pg.RESIZABLE)
+        pg.key.set_repeat(*KEY_REPEAT)
+        self._open = True
+        self._set_title()
+
+    def close(self) -> None:
+        """Release the mouse and close the window."""
+        if self._open:
+            pg = _pygame()
+            self._set_grab(False)
+            pg.display.quit()
+            self._open = False
+
+    def _set_title(self, state: str = "running") -> None:
+        text = f"{self.title} - {state} - {self._mips:.1f} MIPS"
+        text += " - Ctrl-Alt-G releases the mouse" if self.grabbed else " - Ctrl-Alt-G grabs the mouse"
+        _pygame().display.set_caption(text)
+
+    def _update_title(self, now: int) -> None:
+        if now - self._title_at < TITLE_NS:
+            return
+        executed = self.machine.executed
+        self._mips = (executed - self._title_insns) * 1e3 / max(now - self._title_at, 1)
+        self._title_at, self._title_insns = now, executed
+        self._set_title()
+
+    # --- the loop ---------------------------------------------------------------------------------
+    def run(self, max_slices: int | None = None) -> Stop | None:
+        """Run until the guest stops or the window closes (returns the :class:`Stop`); with
+        ``max_slices``, return None after that many machine slices (for tests)."""
+        if not self._open:
+            self.open()
+        slices = 0
+        self._last_poll = -(1 << 62)                     # look at the events first
+        while max_slices is None or slices < max_slices:
+            now = time.perf_counter_ns()
+            if now - self._last_poll >= POLL_NS:
+                self._last_poll = now
+                self.poll_events()
+            if self.quit is not None:
+                return self.quit
+            self._feed()
+            stop = self.machine.run(max_ns=self.slice_ns)
+            slices += 1
+            if stop is not None:
+                self.redraw(force=True)
+                return stop
+            now = time.perf_counter_ns()
+            if now - self._last_draw >= FRAME_NS:
+                self.redraw()
+            self._update_title(now)
+        return None
+
+    def _feed(self) -> None:
+        self.typist.pump()
+        if self.mouse_dirty:
+            self._flush_mouse()
+
+    # --- drawing ---------------------------------------------------------------------------------
+    def _blink_clock(self) -> int:
+        if self.machine.realtime:
+            return self.machine.clock.now
+        return time.perf_counter_ns() - self._wall0
+
+    def redraw(self, force: bool = False) -> bool:
+        """Draw the screen if it changed since the last time (or ``force``); whether it drew."""
+        self._last_draw = time.perf_counter_ns()
+        key = (current_screen(self.machine), *blink_phases(self._blink_clock()))
+        if key == self._last and not (force or self.dirty):
+            return False
+        self._last, self.dirty = key, False
+        self.show(draw_text(*key))
+        return True
+
+    def show(self, frame: Any) -> None:
+        """Put an ``H x W x 3`` RGB frame in the window, scaled to 4:3 and letterboxed."""
+        pg = _pygame()
+        surface = pg.display.get_surface()
+        if surface is None:
+            return
+        height, width = frame.shape[:2]
+        image = pg.image.frombuffer(np.ascontiguousarray(frame, dtype=np.uint8), (width, height), "RGB")
+        x, y, w, h = letterbox(surface.get_size())
+        surface.fill((0, 0, 0))
+        surface.blit(pg.transform.scale(image, (w, h)), (x, y))
+        pg.display.flip()
+        self.frames_drawn += 1
+
+    # --- host events ---------------------------------------------------------------------------
+    def poll_events(self) -> None:
+        """Handle everything pygame has queued."""
+        pg = _pygame()
+        for event in pg.event.get():
+            kind = event.type
+            if kind == pg.QUIT:
+                self._quit()
+            elif kind in (pg.KEYDOWN, pg.KEYUP):
+                self.key(event.key, kind == pg.KEYDOWN)
+            elif kind == pg.MOUSEMOTION:
+                if self.grabbed:
+                    self.motion[0] += event.rel[0]
+                    self.motion[1] -= event.rel[1]
+                    self.mouse_dirty = True
+            elif kind in (pg.MOUSEBUTTONDOWN, pg.MOUSEBUTTONUP):
+                bit = {1: 1, 2: 4, 3: 2}.get(event.button, 0)
+                if self.grabbed and bit:
+                    self._flush_mouse()                  # motion so far, with the old buttons
+                    down = kind == pg.MOUSEBUTTONDOWN
+                    self.buttons = self.buttons | bit if down else self.buttons & ~bit
+                    self.mouse_dirty = True
+            elif kind == pg.MOUSEWHEEL:
+                if self.grabbed:
+                    self.motion[2] -= event.y
+                    self.mouse_dirty = True
+            elif kind == pg.WINDOWFOCUSLOST:
+                self.release_all()
+                self._set_grab(False)
+            elif kind in (pg.WINDOWEXPOSED, pg.WINDOWRESIZED, pg.WINDOWSIZECHANGED, pg.VIDEORESIZE):
+                self.dirty = True
+                self._last_draw = -(1 << 62)
+
+    def _quit(self) -> None:
+        from .machine import STATUS_OK, Stop
+
+        self.quit = Stop(STATUS_OK, WINDOW_CLOSED)
+
+    def _mod(self, which: str) -> bool:
+        return any(name in self.held for name in _MODIFIERS[which])
+
+    def key(self, pgkey: int, pressed: bool) -> None:
+        """A host key went down (or repeated) or up: pygame key code ``pgkey``."""
+        pg = _pygame()
+        if pressed and pgkey in (pg.K_g, pg.K_q) and self._mod("ctrl") and self._mod("alt"):
+            self.swallowed.add(pgkey)
+            if pgkey == pg.K_g:
+                self._set_grab(not self.grabbed)
+            else:
+                self._quit()
+            return
+        if not pressed and pgkey in self.swallowed:
+            self.swallowed.discard(pgkey)
+            return
+        name = key_names().get(pgkey)
+        if name is None:
+            return
+        if name == "pause":
+            if pressed:
+                if self._mod("ctrl"):                    # Ctrl+Pause is Break: E0 7E, make and break
+                    code, ext = keymap.KEYS["break"]
+                    self._queue([(code, ext, True), (code, ext, False)])
+                else:
+                    self._queue([(keymap.PAUSE, False, True)])
+            return
+        if pressed:
+            if name in self.held:                        # typematic repeat: the make code again
+                if not self.typist.pending:
+                    code, ext = self.held[name]
+                    self._queue([(code, ext, True)])
+                return
+            if name == "prtsc" and self._mod("alt"):
+                name = "sysreq"
+            code, ext = keymap.KEYS[name]
+            self.held[name] = (code, ext)
+            self._queue([(code, ext, True)])
+        else:
+            if name == "prtsc" and "prtsc" not in self.held:
+                name = "sysreq"
+            if name not in self.held:                    # pressed before we had the focus
+                return
+            code, ext = self.held.pop(name)
+            self.typist.queue_events([(code, ext, False)])
+
+    def _queue(self, events: list[keymap.KeyEvent]) -> None:
+        if len(self.typist.pending) < MAX_PENDING_KEYS:
+            self.typist.queue_events(events)
+
+    def release_all(self) -> None:
+        """Send the release of every key still held (the window lost the focus)."""
+        for code, ext in self.held.values():
+            self.typist.queue_events([(code, ext, False)])
+        self.held.clear()
+
+    # --- mouse ------------------------------------------------------------------------------------
+    def _set_grab(self, on: bool) -> None:
+        if on == self.grabbed:
+            return
+        pg = _pygame()
+        self.grabbed = on
+        if pg.display.get_init() and pg.display.get_surface() is not None:
+            pg.event.set_grab(on)
+            pg.mouse.set_visible(not on)
+            if hasattr(pg.mouse, "set_relative_mode"):
+                pg.mouse.set_relative_mode(on)
+        if not on and self.buttons:
+            self.buttons = 0
+            self.mouse_dirty = True
+            self._flush_mouse()
+        self.motion = [0, 0, 0]
+        if pg.display.get_init():
+            self._set_title()
+
+    def _flush_mouse(self) -> None:
+        """Send the motion gathered since the last report (in steps the PS/2 packet can hold)."""
+        mouse = self.machine.kbc.mouse
+        dx, dy, dz = self.motion
+        self.motion = [0, 0, 0]
+        self.mouse_dirty = False
+        while True:
+            sx, sy = max(-255, min(255, dx)), max(-255, min(255, dy))
+            sz = max(-7, min(7, dz))
+            mouse.move(sx, sy, sz, self.buttons)
+            dx, dy, dz = dx - sx, dy - sy, dz - sz
+            if not (dx or dy or dz):
+                break
+
+
+def run_pygame(machine: Machine, *, title: str = "pyx86") -> Stop:
+    """Run ``machine`` in a pygame window until the guest stops (its :class:`Stop`) or the window
+    closes (``Stop(0, "window closed")``).  Check :func:`display_available` first."""
+    window = PygameWindow(machine, title)
+    try:
+        stop = window.run()
+    finally:
+        window.close()
+    assert stop is not None
+    return stop
