@@ -69,7 +69,7 @@ What the guest sees:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -217,6 +217,21 @@ class DiskService:
     @property
     def drives(self) -> list[Drive]:
         return [*self.floppies.values(), *self.hard_disks.values()]
+
+    def save_state(self) -> dict[str, Any]:
+        """The guest-visible disk state a machine snapshot needs: the ``-snapshot`` overlays
+        (sectors the guest wrote) and whether ``-boot once=`` was used.  Writes that went
+        to an image file are the file's business: snapshots do not roll them back."""
+        overlays = {f"{d.number:02x}": {str(lba): data for lba, data in d.image.overlay.items()}
+                    for d in self.drives if d.image is not None}
+        return {"boot_once_used": self._boot_once_used, "overlays": overlays}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._boot_once_used = bool(state["boot_once_used"])
+        for d in self.drives:
+            if d.image is not None:
+                saved = state["overlays"].get(f"{d.number:02x}", {})
+                d.image.overlay = {int(lba): bytes(data) for lba, data in saved.items()}
 
     def close(self) -> None:
         """Close every image file (flushing writes; snapshot overlays are dropped)."""

@@ -386,6 +386,9 @@ class Machine:
                         for dev in self.devices if dev.STATE_FIELDS},
             "irq_lines": [line.level for line in self.irq],
         }
+        disks = getattr(self.bios, "disks", None)
+        if disks is not None:
+            state["disks"] = disks.save_state()
         return snapshot.dumps(state)
 
     def load_state(self, data: bytes) -> None:
@@ -409,6 +412,9 @@ class Machine:
         self.clock.load_state(state["clock"])
         for line, level in zip(self.irq, state["irq_lines"], strict=True):
             line.level = int(level)
+        disks = getattr(self.bios, "disks", None)
+        if disks is not None and "disks" in state:
+            disks.load_state(state["disks"])
         self.executed = int(m["executed"])
         self.a20_kbc, self.a20_port92 = bool(m["a20_kbc"]), bool(m["a20_port92"])
 

@@ -97,3 +97,30 @@ def test_360k_floppy_boots(images_dir: Path):
     path = images_dir / "freedos" / "freedos-boot-360k.img"
     with Session("-fda", str(path), "-snapshot") as pc:
         assert pc.run_until_text(PROMPT, seconds=BOOT_SECONDS), "\n".join(pc.screen())
+
+
+def test_snapshots_while_booting_change_nothing(floppy):
+    """Save and restore into a new machine every 700,001 instructions of the boot: the screen,
+    CPU state and RAM after 6M instructions equal those of an uninterrupted run."""
+    import numpy as np
+
+    args = ("-fda", str(floppy), "-snapshot", "-rtc", "base=2024-02-29T12:00:00")
+    total = 6_000_000
+    with Session(*args) as ref:
+        ref.run(insns=total)
+        expect = (ref.screen(), ref.machine.cpu.st.copy(), ref.machine.cpu.ram.copy())
+    pc = Session(*args)
+    done = 0
+    while done < total:
+        step = min(700_001, total - done)
+        pc.run(insns=step)
+        done += step
+        data = pc.machine.save_state()
+        pc.close()
+        pc = Session(*args)
+        pc.machine.load_state(data)
+    with pc:
+        assert pc.machine.executed == total
+        assert pc.screen() == expect[0] and PROMPT in "\n".join(expect[0])
+        assert np.array_equal(pc.machine.cpu.st, expect[1])
+        assert np.array_equal(pc.machine.cpu.ram, expect[2])
