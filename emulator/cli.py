@@ -43,6 +43,7 @@ BOOT_DEVICES = {"a": "first floppy", "b": "second floppy", "c": "first hard disk
 DISPLAYS = {
     "pygame": "a window drawn with pygame (the default)",
     "sdl": "the same as pygame (pygame draws with SDL)",
+    "curses": "the text screen in this terminal (Ctrl-A X quits)",
     "none": "no display: the guest still has a video card, nothing is shown",
 }
 LOG_ITEMS = {
@@ -102,6 +103,20 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class _Once(argparse.Action):
+    """A single-valued option: giving it twice is a mistake (two media for one drive)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        if getattr(namespace, self.dest, None) is not None:
+            what = "two media for one drive" if self.dest in DRIVE_OPTIONS else "given twice"
+            raise UsageError(f"{option_string} {values}: {option_string} is already "
+                             f"{getattr(namespace, self.dest)} ({what})")
+        setattr(namespace, self.dest, values)
+
+
+DRIVE_OPTIONS = ("fda", "fdb", "hda", "hdb", "cdrom")
+
+
 def _build_parser() -> _Parser:
     p = _Parser(
         prog=PROG, add_help=False, allow_abbrev=False,
@@ -123,11 +138,11 @@ def _build_parser() -> _Parser:
                    help="RAM size: MiB, or with a K/M/G suffix (32, 32M, 1G; "
                         f"default {DEFAULT_RAM // MiB}M, from 1M to {MAX_RAM >> 30}G)")
     g = p.add_argument_group("block devices")
-    g.add_argument("-fda", metavar="FILE", help="floppy disk image in drive A:")
-    g.add_argument("-fdb", metavar="FILE", help="floppy disk image in drive B:")
-    g.add_argument("-hda", metavar="FILE", help="first IDE hard disk image")
-    g.add_argument("-hdb", metavar="FILE", help="second IDE hard disk image")
-    g.add_argument("-cdrom", metavar="FILE", help="CD-ROM image (ISO 9660)")
+    g.add_argument("-fda", action=_Once, metavar="FILE", help="floppy disk image in drive A:")
+    g.add_argument("-fdb", action=_Once, metavar="FILE", help="floppy disk image in drive B:")
+    g.add_argument("-hda", action=_Once, metavar="FILE", help="first IDE hard disk image")
+    g.add_argument("-hdb", action=_Once, metavar="FILE", help="second IDE hard disk image")
+    g.add_argument("-cdrom", action=_Once, metavar="FILE", help="CD-ROM image (ISO 9660)")
     g.add_argument("-snapshot", action="store_true",
                    help="write to temporary copies: the image files are not changed")
     g.add_argument("image", nargs="?", metavar="IMAGE", help="the same as -hda IMAGE")
@@ -135,11 +150,12 @@ def _build_parser() -> _Parser:
     g.add_argument("-boot", metavar="ORDER",
                    help="boot order: drive letters a, b (floppy), c (hard disk), d (CD-ROM); "
                         "or order=ORDER,once=DRIVES,menu=on|off")
-    g.add_argument("-bios", metavar="FILE", help="load this BIOS ROM image instead of pyx86's own")
+    g.add_argument("-bios", action=_Once, metavar="FILE",
+                   help="load this BIOS ROM image instead of pyx86's own")
     g.add_argument("-no-reboot", dest="no_reboot", action="store_true",
                    help="exit instead of rebooting when the guest resets")
-    g.add_argument("-kernel", metavar="FILE", help="boot this Linux kernel (bzImage) directly")
-    g.add_argument("-initrd", metavar="FILE", help="initial ram disk for -kernel")
+    g.add_argument("-kernel", action=_Once, metavar="FILE", help="boot this Linux kernel (bzImage) directly")
+    g.add_argument("-initrd", action=_Once, metavar="FILE", help="initial ram disk for -kernel")
     g.add_argument("-append", metavar="CMDLINE", help="kernel command line for -kernel")
     g = p.add_argument_group("display and character devices")
     g.add_argument("-display", metavar="TYPE", help="pygame (default), sdl or none; '-display help'")
@@ -453,15 +469,29 @@ def boot(config: Config) -> int:
     from emulator.machine import Machine, MachineError  # loads numba: only when booting
     from emulator.portbus import PortConflictError
 
-    if config.display != "none":
-        print(f"{PROG}: there is no video card yet in this version: running without a display",
-              file=sys.stderr)
+    display = config.display
+    if display == "pygame":
+        from emulator.display_pygame import display_unavailable_reason
+
+        reason = display_unavailable_reason()
+        if reason is not None:
+            print(f"{PROG}: no window ({reason}): running without a display", file=sys.stderr)
+            display = "none"
     try:
         machine = Machine(config)
     except (MachineError, PortConflictError, DiskError, OSError) as e:
         raise UsageError(str(e)) from None
     try:
-        stop = machine.run()
+        if display == "pygame":
+            from emulator.display_pygame import run_pygame
+
+            stop = run_pygame(machine)
+        elif display == "curses":
+            from emulator.display_curses import run_curses
+
+            stop = run_curses(machine)
+        else:
+            stop = machine.run()
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted at {machine.cpu.exit_location()}", file=sys.stderr)
         return 130

@@ -228,3 +228,30 @@ def test_disassembly_without_capstone(monkeypatch):
     assert disasm.disassemble(bytes(range(12)), 0, count=4) == ["00 01 02 03 04 05 06 07"]
     with pytest.raises(ValueError):
         disasm.disassemble(b"\x90", 0, bits=64)
+
+
+def test_two_media_for_one_drive(capsys, image):
+    status, out, err = run_main(capsys, "-fda", str(image), "-fda", str(image))
+    assert status == 2
+    assert_one_line_error(err, "two media for one drive")
+
+
+@pytest.mark.parametrize("size, needle", [
+    (0, "is empty"),
+    (1000, "not a whole number of 512-byte sectors"),
+    (100 * 1024, "not the size of a standard floppy disk"),
+])
+def test_bad_floppy_images(capsys, tmp_path, size, needle):
+    path = tmp_path / "bad.img"
+    path.write_bytes(bytes(size))
+    status, out, err = run_main(capsys, "-display", "none", "-fda", str(path))
+    assert status == 2 and out == ""
+    assert_one_line_error(err, needle)
+
+
+def test_bios_image_too_large(capsys, tmp_path):
+    path = tmp_path / "big.rom"
+    path.write_bytes(bytes(256 * 1024))
+    status, _, err = run_main(capsys, "-display", "none", "-bios", str(path))
+    assert status == 2
+    assert_one_line_error(err, "BIOS image is 262144 bytes")
