@@ -481,6 +481,7 @@ def boot(config: Config) -> int:
         machine = Machine(config)
     except (MachineError, PortConflictError, DiskError, OSError) as e:
         raise UsageError(str(e)) from None
+    machine.interactive = display != "none"
     try:
         if display == "pygame":
             from emulator.display_pygame import run_pygame

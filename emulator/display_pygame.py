@@ -52,9 +52,11 @@ FRAME_NS = 1_000_000_000 // 60   # shortest wall time between two redraws
 POLL_NS = 2_000_000              # shortest wall time between two looks at the host's events
 TITLE_NS = 1_000_000_000         # title (MIPS) update period
 KEY_REPEAT = (500, 33)           # pygame key repeat: delay and interval in ms
+REPEAT_BACKLOG = 8               # repeats are dropped while this many key events wait
 MAX_PENDING_KEYS = 128           # key presses waiting for the keyboard beyond this are dropped
 WINDOW_CLOSED = "window closed"
 ASPECT = (4, 3)
+SDLK_APPLICATION = 0x40000065    # the context menu key (SDL's name; pygame has no K_ constant for it)
 _MODIFIERS = {"ctrl": ("lctrl", "rctrl"), "alt": ("lalt", "ralt")}
 
 
@@ -79,7 +81,7 @@ def key_names() -> dict[int, str]:
         pg.K_RETURN: "enter", pg.K_LSHIFT: "lshift", pg.K_COMMA: ",", pg.K_PERIOD: ".",
         pg.K_SLASH: "/", pg.K_RSHIFT: "rshift", pg.K_LCTRL: "lctrl", pg.K_LGUI: "lwin",
         pg.K_LALT: "lalt", pg.K_SPACE: "space", pg.K_RALT: "ralt", pg.K_MODE: "ralt",
-        pg.K_RGUI: "rwin", pg.K_MENU: "menu", pg.key.key_code("application"): "menu",
+        pg.K_RGUI: "rwin", pg.K_MENU: "menu", SDLK_APPLICATION: "menu",
         pg.K_RCTRL: "rctrl",
         pg.K_INSERT: "ins", pg.K_HOME: "home", pg.K_PAGEUP: "pgup", pg.K_DELETE: "del",
         pg.K_END: "end", pg.K_PAGEDOWN: "pgdn", pg.K_UP: "up", pg.K_LEFT: "left", pg.K_DOWN: "down",
@@ -169,6 +171,7 @@ class PygameWindow:
             size = (640, 480)
         pg.display.set_mode(size, pg.RESIZABLE)
         pg.key.set_repeat(*KEY_REPEAT)
+        pg.key.stop_text_input()                        # key codes only: no input method window
         self._open = True
         self._set_title()
 
@@ -321,8 +324,8 @@ class PygameWindow:
                     self._queue([(keymap.PAUSE, False, True)])
             return
         if pressed:
-            if name in self.held:                        # typematic repeat: the make code again
-                if not self.typist.pending:
+            if name in self.held:                        # typematic repeat: the make code again,
+                if len(self.typist.pending) < REPEAT_BACKLOG:   # unless the guest is not reading
                     code, ext = self.held[name]
                     self._queue([(code, ext, True)])
                 return

@@ -102,6 +102,8 @@ class Machine:
         self.a20_kbc = True                   # A20 as the 8042 output port drives it
         self.a20_port92 = False               # A20 as port 92h drives it
         self.backends: list[CharBackend] = []
+        #: a front end (window, terminal) can still send keys: an idle guest is not stuck
+        self.interactive = False
 
         # --- the chipset -------------------------------------------------------------
         self.pic = DualPIC()
@@ -345,8 +347,8 @@ class Machine:
         self.clock.advance_to(deadline)
 
     def _host_inputs(self) -> bool:
-        """Whether input can still arrive from the host (a serial back end that reads)."""
-        return any(b.can_read for b in self.backends)
+        """Whether input can still arrive from the host (a window, or a serial back end that reads)."""
+        return self.interactive or any(b.can_read for b in self.backends)
 
     def _pace(self) -> None:
         """Realtime mode: keep virtual time within a few ms of the host clock."""
