@@ -94,6 +94,7 @@ class Config:
     rtc_base: str = "utc"                   # "utc", "localtime" or an ISO date/time
     rtc_clock: str = "vm"
     log_items: frozenset[str] = frozenset()
+    screendump: Path | None = None          # PNG (or .ppm) of the screen when the run ends
     devices: tuple[tuple[str, dict[str, int | str]], ...] = ()
 
 
@@ -158,7 +159,10 @@ def _build_parser() -> _Parser:
     g.add_argument("-initrd", action=_Once, metavar="FILE", help="initial ram disk for -kernel")
     g.add_argument("-append", metavar="CMDLINE", help="kernel command line for -kernel")
     g = p.add_argument_group("display and character devices")
-    g.add_argument("-display", metavar="TYPE", help="pygame (default), sdl or none; '-display help'")
+    g.add_argument("-display", metavar="TYPE",
+                   help="pygame (default), sdl, curses or none; '-display help'")
+    g.add_argument("-screendump", action=_Once, metavar="FILE",
+                   help="write the screen to FILE (PNG, or PPM for *.ppm) when the run ends")
     g.add_argument("-nographic", action="store_true",
                    help="no display; the first serial port goes to stdio unless -serial is given")
     g.add_argument("-serial", action="append", metavar="DEV",
@@ -444,7 +448,15 @@ def parse_config(args: argparse.Namespace) -> Config:
         rtc_base=rtc[0], rtc_clock=rtc[1],
         log_items=parse_log_items(args.log) if args.log is not None else frozenset(),
         devices=tuple(parse_device(d) for d in args.device or ()),
+        screendump=_writable_path(args.screendump, "-screendump") if args.screendump else None,
     )
+
+
+def _writable_path(text: str, option: str) -> Path:
+    path = Path(text)
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {text}: directory '{path.parent}' does not exist")
+    return path
 
 
 def _unavailable(config: Config) -> str | None:
@@ -497,6 +509,10 @@ def boot(config: Config) -> int:
         print(f"{PROG}: interrupted at {machine.cpu.exit_location()}", file=sys.stderr)
         return 130
     finally:
+        if config.screendump is not None:
+            from emulator.screen import screendump
+
+            screendump(machine, config.screendump)
         machine.close()
     if stop.message:
         print(f"{PROG}: {stop.message}", file=sys.stderr)

@@ -315,3 +315,23 @@ def test_realtime_clock_paces_to_the_host(tmp_path, platform_rom):
     stop = m.run(5_000_000)
     assert stop == M.Stop(0x43, "")
     assert time.perf_counter() - start >= 0.09    # a lower bound only: pacing never runs ahead
+
+
+def test_cli_screendump_at_exit(tmp_path):
+    """-screendump writes the text screen as a PNG when the guest ends the run."""
+    rom = tmp_path / "hello.rom"
+    rom.write_bytes(rom_from_source("""
+        mov ax, 0xB800
+        mov es, ax
+        mov word ptr es:[0], 0x1F48
+        mov word ptr es:[2], 0x1F69
+        mov al, 0
+        out 0xF4, al
+    """))
+    png = tmp_path / "screen.png"
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", "-bios", str(rom), "-display", "none", "-screendump", str(png),
+         "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
+        cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 1, done.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
