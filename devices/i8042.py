@@ -106,16 +106,8 @@ class I8042(Device):
         self.keyboard.on_data = self._pump
         self.mouse.on_data = self._pump
         self._timer = clock.timer(f"{self.NAME}.byte", self._timer_fired)
-        self.ram: list[int] = [0] * 32
-        self.out_byte = 0
-        self.obf = False
-        self.out_aux = False
-        self.last_was_cmd = False
-        self.pending_cmd = 0
-        self.output_port = self.POWER_ON_OUTPUT
-        self.xlat_break = False
-        self.status_poll = -1         # C1h/C2h: input port nibble shown in status bits 4-7
-        self.reset()
+        self.ram: list[int] = []
+        self.reset()                  # sets every state field
 
     def port_ranges(self) -> list[tuple[int, int]]:
         return [(0x60, 1), (0x64, 1)]
@@ -131,7 +123,7 @@ class I8042(Device):
         self.pending_cmd = 0
         self.output_port = self.POWER_ON_OUTPUT
         self.xlat_break = False
-        self.status_poll = -1
+        self.status_poll = -1         # C1h/C2h: input port nibble shown in status bits 4-7
         self._timer.cancel()
         self.keyboard.reset()
         self.mouse.reset()
