@@ -38,6 +38,7 @@ from devices.pic import DualPIC
 from devices.pit import PIT
 from devices.sysctrl import SystemControlA, SystemControlB
 from devices.uart import UART
+from devices.vga import VGA
 
 from . import snapshot
 from .chardev import CharBackend, parse_serial_spec
@@ -115,6 +116,7 @@ class Machine:
         self.cmos = CMOS(self.clock, self.irq[8], _rtc_base(config.rtc_base))
         self.dma = DMA(self.cpu.ram)
         self.port80 = PostCodePort()
+        self.vga = VGA(self.clock, self.cpu.vga_regs)
         # one UART per -serial (COM1, COM2); none given: COM1 with a null back end
         specs: list[Any] = list(config.serial or ("null",)) if serial is None else list(serial)
         if len(specs) > len(SERIAL_PORTS):
@@ -129,7 +131,8 @@ class Machine:
             self._backend(config.debugcon, "-debugcon") if config.debugcon else None)
         self.debugcon = DebugConsole(dc.write if dc is not None else None)
         self.devices: list[Device] = [self.pic, self.pit, self.port61, self.port92, self.kbc,
-                                      self.cmos, self.dma, self.port80, self.debugcon, *self.uarts]
+                                      self.cmos, self.dma, self.port80, self.debugcon, self.vga,
+                                      *self.uarts]
         for driver, props in config.devices:
             if driver == "isa-debug-exit":
                 self.devices.append(DebugExit(self._debug_exit, int(props.get("iobase", 0x501)),
@@ -382,7 +385,8 @@ class Machine:
             "machine": {"ram_size": self.config.ram_size, "cpu": cpu.model.name,
                         "executed": self.executed, "a20_kbc": self.a20_kbc,
                         "a20_port92": self.a20_port92},
-            "cpu": {"st": cpu.st, "pmap": cpu.pmap, "ram": cpu.ram},
+            "cpu": {"st": cpu.st, "pmap": cpu.pmap, "ram": cpu.ram, "vga_planes": cpu.vga_planes,
+                    "vga_regs": cpu.vga_regs},
             "clock": self.clock.save_state(),
             "devices": {dev.NAME: {"version": dev.STATE_VERSION, "state": dev.save_state()}
                         for dev in self.devices if dev.STATE_FIELDS},
@@ -411,6 +415,8 @@ class Machine:
         cpu.st[:] = state["cpu"]["st"]
         cpu.pmap[:] = state["cpu"]["pmap"]
         cpu.ram[:] = state["cpu"]["ram"]
+        cpu.vga_planes[:] = state["cpu"]["vga_planes"]
+        cpu.vga_regs[:] = state["cpu"]["vga_regs"]
         self.clock.load_state(state["clock"])
         for line, level in zip(self.irq, state["irq_lines"], strict=True):
             line.level = int(level)
