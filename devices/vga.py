@@ -24,13 +24,22 @@ chapters of the IBM PS/2 Hardware Interface Technical Reference):
 The sequencer map mask and memory mode, the graphics controller registers,
 the miscellaneous output and the latches are also kept, as bytes, where the
 CPU core's VGA memory path reads them (``CPU.vga_regs``, see
-:mod:`emulator.cpu.vgamem`); display memory is ``CPU.vga_planes``.  The window
-A0000-BFFFF is routed to that path (page kind ``PG_VGA``) only once the BIOS
-video services and the renderer use the planes: until then it is RAM.
+:mod:`emulator.cpu.vgamem`); display memory is ``CPU.vga_planes``.
+
+Where the window goes (a pyx86 design choice, for speed): while the
+sequencer addresses memory odd/even (memory mode bit 2 clear: the text modes
+and the CGA-compatible modes 4-6) the window is plain RAM, so text and CGA
+pixels are ordinary memory at B8000h/B0000h and the text renderer reads it
+there.  With sequential or chain-4 addressing (modes 0Dh-13h, "mode X", and a
+font load into plane 2) the window the graphics controller maps (GC 6 bits
+2-3) goes through the core's VGA memory path (``on_window(start, end)``
+switches those pages to ``PG_VGA``).  A program that reads text-mode memory
+expecting the plane layout therefore sees RAM instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -55,9 +64,12 @@ class VGA(Device):
         "attr_index", "attr_flipflop", "attr", "dac", "dac_write_index", "dac_read_index",
         "dac_component", "dac_state", "pel_mask", "subsystem_enable")
 
-    def __init__(self, clock: Clock, regs: np.ndarray) -> None:
+    def __init__(self, clock: Clock, regs: np.ndarray,
+                 on_window: Callable[[int, int], None] | None = None) -> None:
         self.clock = clock
         self.regs = regs
+        self.on_window = on_window
+        self.window = (0, 0)
         self.dac = np.zeros((256, 3), dtype=np.uint8)
         self.reset()
 
@@ -94,6 +106,23 @@ class VGA(Device):
         regs[S.VGA_SEQ_MEM_MODE] = self.seq[4]
         regs[S.VGA_GC : S.VGA_GC + 9] = self.gc
         regs[S.VGA_MISC_OUT] = self.misc
+        self.window = (-1, -1)
+        self.update_window()
+
+    def planar_window(self) -> tuple[int, int]:
+        """The physical range routed to the VGA memory path, or (0, 0) (see the module doc)."""
+        if not self.seq[4] & 0x0C:                        # odd/even: text and CGA modes
+            return (0, 0)
+        return {0: (0xA0000, 0xC0000), 1: (0xA0000, 0xB0000),
+                2: (0xB0000, 0xB8000), 3: (0xB8000, 0xC0000)}[(self.gc[6] >> 2) & 3]
+
+    def update_window(self) -> None:
+        """Tell the machine when the routed window changes."""
+        window = self.planar_window()
+        if window != self.window:
+            self.window = window
+            if self.on_window is not None:
+                self.on_window(*window)
 
     # --- helpers -----------------------------------------------------------------------
     @property
@@ -196,6 +225,7 @@ class VGA(Device):
                     regs[S.VGA_SEQ_MAP_MASK] = value
                 elif self.seq_index == 4:
                     regs[S.VGA_SEQ_MEM_MODE] = value
+                    self.update_window()
         elif port == 0x3C6:
             self.pel_mask = value
         elif port == 0x3C7:
@@ -217,6 +247,8 @@ class VGA(Device):
             if self.gc_index < 9:
                 self.gc[self.gc_index] = value
                 regs[S.VGA_GC + self.gc_index] = value
+                if self.gc_index == 6:
+                    self.update_window()
 
     def _step_dac(self, direction: str) -> None:
         """After each colour component: the next one, and after blue the next entry."""

@@ -116,7 +116,7 @@ class Machine:
         self.cmos = CMOS(self.clock, self.irq[8], _rtc_base(config.rtc_base))
         self.dma = DMA(self.cpu.ram)
         self.port80 = PostCodePort()
-        self.vga = VGA(self.clock, self.cpu.vga_regs)
+        self.vga = VGA(self.clock, self.cpu.vga_regs, self._vga_window)
         # one UART per -serial (COM1, COM2); none given: COM1 with a null back end
         specs: list[Any] = list(config.serial or ("null",)) if serial is None else list(serial)
         if len(specs) > len(SERIAL_PORTS):
@@ -208,6 +208,12 @@ class Machine:
     def _set_a20_port92(self, on: bool) -> None:
         self.a20_port92 = bool(on)
         self.cpu.a20 = self.a20_kbc or self.a20_port92
+
+    def _vga_window(self, start: int, end: int) -> None:
+        """The VGA routes [start, end) through the core's VGA memory path; the rest is RAM."""
+        self.cpu.set_page_kind(*VIDEO_WINDOW, S.PG_RAM)
+        if end > start:
+            self.cpu.set_page_kind(start, end, S.PG_VGA)
 
     def _debug_exit(self, status: int) -> None:
         self.stop(status & 0xFF, "")

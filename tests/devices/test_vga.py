@@ -109,3 +109,39 @@ def test_any_port_value_is_harmless(vga):
             vga.bus.write(port, 1, int(rng.integers(0, 256)))
         else:
             assert 0 <= vga.bus.read(port, 1) <= 0xFF
+
+
+def test_window_routing_follows_memory_mode_and_map_select(fake_time):
+    windows: list[tuple[int, int]] = []
+    vga = VGA(fake_time.clock, np.zeros(32, dtype=np.uint8), lambda a, b: windows.append((a, b)))
+    bus = PortBus()
+    bus.attach(vga)
+    assert windows == [(0, 0)]                  # power-on: odd/even, the window is RAM
+    bus.write(0x3CE, 2, 0x0506)                 # graphics, A0000-AFFFF
+    bus.write(0x3C4, 2, 0x0E04)                 # chain 4 (mode 13h)
+    assert windows[-1] == (0xA0000, 0xB0000)
+    bus.write(0x3C4, 2, 0x0604)                 # sequential planar: same window, no new call
+    assert windows[-1] == (0xA0000, 0xB0000) and len(windows) == 2
+    bus.write(0x3CE, 2, 0x0106)                 # 128 KiB map
+    assert windows[-1] == (0xA0000, 0xC0000)
+    bus.write(0x3C4, 2, 0x0204)                 # odd/even again (text, CGA): RAM
+    assert windows[-1] == (0, 0)
+
+
+def test_machine_routes_guest_writes_to_the_planes(tmp_path):
+    """Mode-13h-style registers through the ports, then a guest store at A000:0010."""
+    from emulator.cpu import state as S
+    from tests.bios_harness import BiosBox
+
+    box = BiosBox()
+    bus, cpu = box.machine.bus, box.cpu
+    bus.write(0x3C4, 2, 0x0F02)
+    bus.write(0x3CE, 2, 0x0506)
+    bus.write(0x3CE, 2, 0x4005)
+    bus.write(0x3C4, 2, 0x0E04)
+    assert cpu.pmap[0xA0] == S.PG_VGA and cpu.pmap[0xB8] == S.PG_RAM
+    cpu.write_phys(0x7E00, bytes((0xB8, 0x00, 0xA0, 0x8E, 0xC0, 0x26, 0xC6, 0x06, 0x12, 0x00, 0x2A, 0xCF)))
+    # mov ax, 0A000h; mov es, ax; mov byte es:[0012h], 2Ah; iret  -- called as INT 60h below
+    box.bios.set_vector(0x60, 0, 0x7E00)
+    box.call(0x60)
+    assert cpu.vga_planes[2, 0x10] == 0x2A and cpu.ram[0xA0012] == 0
