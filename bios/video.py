@@ -19,15 +19,17 @@ area"; the EGA/VGA additions at 484h-48Ah):
       1: grey summing)
 ====  ======================================================================
 
-There is no video card yet: the video window A0000-BFFFF is plain RAM.  The
-text modes 0, 1, 2, 3 (B8000h) and 7 (B0000h) are complete, because a text
-screen is just characters and attributes in that memory.  Setting a graphics
-mode (4-6, 0Dh-13h) records it in the BIOS data area, with the geometry a
-VGA BIOS would report, and clears its memory, so programs that query the mode
-see it; nothing is drawn in it (the cursor still moves), and the palette, DAC
-and font loads are accepted and forgotten (the VGA issue brings the card).
-The hardware cursor is not programmed (no CRTC): its position and shape live
-in the BIOS data area, where :func:`cursor_position` reads them.
+A mode set programs the VGA registers through the ports (:mod:`bios.vga_modes`,
+values from the IBM VGA Technical Reference) and the BIOS data area.  Text modes
+0-3 and 7 and the CGA modes 4-6 keep their memory in plain RAM at B8000h/B0000h
+(CGA layout: even lines at B8000h, odd lines at BA000h, 80 bytes a line); the
+modes 0Dh-13h use the VGA planes (``cpu.vga_planes``; planar: byte o of the
+window is byte o of every plane; 13h: chain 4).  Pixels, characters drawn
+from the BIOS fonts and scrolling work in every graphics mode; the cursor
+position and shape are kept in the BIOS data area (where
+:func:`cursor_position` reads them) and in CRTC registers 0Ah/0Bh/0Eh/0Fh.
+AH=10h palette and DAC calls go to the attribute controller and the DAC;
+AH=11h font loads store the glyphs in plane 2 as a VGA BIOS does.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import font as F
+from . import vga_modes as V
 from .rom import ROM_BASE, ROM_SEG
 
 if TYPE_CHECKING:
@@ -83,6 +86,17 @@ FEATURES_SWITCHES = 0x09      # 488h: no feature bits, switches 1001b (colour di
 ROM_FONT_TABLES = {8: "font8x8", 14: "font8x14", 16: "font8x16"}
 
 TEXT_MODES = (0, 1, 2, 3, 7)
+CGA_EVEN, CGA_ODD = 0xB8000, 0xBA000
+STATE_HEADER, STATE_HW, STATE_BDA, STATE_DAC = 0x20, 65, 0x25, 769    # AH=1Ch section sizes
+CGA_LINE = 80
+#: graphics modes: (width, height, layout); layout "cga2"/"cga1" (RAM, bits a pixel),
+#: "planar" (four planes, one bit a pixel a plane) or "chain4" (mode 13h)
+GEOMETRY: dict[int, tuple[int, int, str]] = {
+    0x04: (320, 200, "cga2"), 0x05: (320, 200, "cga2"), 0x06: (640, 200, "cga1"),
+    0x0D: (320, 200, "planar"), 0x0E: (640, 200, "planar"), 0x0F: (640, 350, "planar"),
+    0x10: (640, 350, "planar"), 0x11: (640, 480, "planar"), 0x12: (640, 480, "planar"),
+    0x13: (320, 200, "chain4"),
+}
 
 
 @dataclass(frozen=True)
@@ -162,20 +176,6 @@ def _static_functionality() -> bytes:
                   0, 0, 0, 0))
 
 
-def _ega_colour(index: int) -> tuple[int, int, int]:
-    """A 6-bit EGA colour (bits r g b R G B = 5..0) as 6-bit DAC red, green, blue values."""
-    def level(major: int, minor: int) -> int:
-        return 0x2A * ((index >> major) & 1) + 0x15 * ((index >> minor) & 1)
-    return level(2, 5), level(1, 4), level(0, 3)
-
-
-def _default_palette(reg: int) -> int:
-    """The EGA-compatible attribute controller palette of the 16-colour modes (register 0-15)."""
-    if reg == 6:
-        return 0x14                   # brown: dark yellow with the secondary green
-    return reg if reg < 8 else 0x38 + (reg - 8)
-
-
 # --- the text screen, for the automation layer and tests -------------------------------------
 _DECODE = " " + F.CP437[1:]
 
@@ -229,7 +229,7 @@ class Video:
             0x0C: self.write_pixel, 0x0D: self.read_pixel, 0x0E: self.teletype_call,
             0x0F: self.get_mode, 0x10: self.palette, 0x11: self.character_generator,
             0x12: self.alternate_select, 0x13: self.write_string, 0x1A: self.display_combination,
-            0x1B: self.state_information, 0x4F: self.vbe,
+            0x1B: self.state_information, 0x1C: self.save_restore, 0x4F: self.vbe,
         }
 
     # --- BIOS data area views -----------------------------------------------------------
@@ -270,6 +270,8 @@ class Video:
 
     def set_cursor_pos(self, page: int, row: int, col: int) -> None:
         self.bios.wr16(CURSOR_POS + 2 * (page & 7), (row & 0xFF) << 8 | (col & 0xFF))
+        if page & 7 == self.active_page:
+            self.sync_cursor_location()
 
     def page_cells(self, page: int) -> np.ndarray:
         """The character/attribute pairs of text page ``page`` as a (rows, columns, 2) view."""
@@ -279,12 +281,54 @@ class Video:
         rows = max(0, (end - start) // (cols * 2))
         return self.ram[start:start + rows * cols * 2].reshape(rows, cols, 2)
 
-    def note_graphics(self, what: str) -> None:
+    def note_graphics(self) -> None:
+        """Log the first set of each graphics mode."""
         mode = self.mode.number
         if mode not in self._graphics_noted:
             self._graphics_noted.add(mode)
-            self.bios.machine.log(f"INT 10h: {what} in graphics mode {mode:02X}h: no video card yet, "
-                                  "so nothing is drawn")
+            self.bios.machine.log(f"INT 10h: graphics mode {mode:02X}h set")
+
+    # --- VGA registers ------------------------------------------------------------------------
+    @property
+    def bus(self) -> V.PortIO:
+        return self.bios.machine.bus
+
+    def crtc_write(self, index: int, value: int) -> None:
+        port = V.crtc_port(self.bus)
+        self.bus.write(port, 1, index)
+        self.bus.write(port + 1, 1, value & 0xFF)
+
+    def crtc_read(self, index: int) -> int:
+        port = V.crtc_port(self.bus)
+        self.bus.write(port, 1, index)
+        return self.bus.read(port + 1, 1)
+
+    def sync_cursor_shape(self) -> None:
+        """CRTC 0Ah/0Bh from the shape in the BIOS data area (start bit 5: cursor off; text modes)."""
+        if not self.mode.text:
+            return
+        shape = self.bios.rd16(CURSOR_SHAPE)
+        self.crtc_write(0x0A, (self.crtc_read(0x0A) & 0xC0) | ((shape >> 8) & 0x3F))
+        self.crtc_write(0x0B, (self.crtc_read(0x0B) & 0xE0) | (shape & 0x1F))
+
+    def sync_cursor_location(self) -> None:
+        """CRTC 0Eh/0Fh: the cursor of the active page as a character address (text modes)."""
+        if not self.mode.text:
+            return
+        page = self.active_page
+        row, col = self.cursor(page)
+        loc = (page * self.page_size) // 2 + row * self.columns + col
+        self.crtc_write(0x0E, (loc >> 8) & 0xFF)
+        self.crtc_write(0x0F, loc & 0xFF)
+
+    def sync_display_start(self) -> None:
+        """CRTC 0Ch/0Dh: the start of the active page (text: in characters, else in bytes)."""
+        start = self.bios.rd16(PAGE_START)
+        if self.mode.text:
+            start //= 2
+        self.crtc_write(0x0C, (start >> 8) & 0xFF)
+        self.crtc_write(0x0D, start & 0xFF)
+        self.sync_cursor_location()
 
     # --- the entry point ----------------------------------------------------------------
     def int10(self) -> None:
@@ -333,16 +377,25 @@ class Video:
         # INT 43h: the font graphics modes draw characters with (text modes: the 8x8 font)
         graphics_font = ROM_FONT_TABLES[8 if mode.text else mode.char_height]
         b.set_vector(0x43, *self.rom_pointer(graphics_font))
+        opts = b.rd8(MODESET_OPTIONS)
+        lines = {8: 200, 14: 350}.get(height, 400) if mode.text else 400
+        V.program_mode(self.bus, mode.number, load_dac=not opts & OPT_NO_PALETTE_LOAD,
+                       grey=bool(opts & OPT_GREY_SUMMING), lines=lines)
+        if mode.text:
+            self.load_font(F.font(height), height, 0, 256, 0)
         if clear:
             if mode.text:
                 cells = self.ram[mode.memory:mode.memory + TEXT_WINDOW]
                 cells[0::2] = 0x20
                 cells[1::2] = BLANK_ATTR
+            elif mode.memory == COLOUR_TEXT:
+                self.ram[COLOUR_TEXT:COLOUR_TEXT + 0x4000] = 0
             else:
-                size = 0x4000 if mode.memory == COLOUR_TEXT else 0x10000
-                self.ram[mode.memory:mode.memory + size] = 0
+                self.bios.cpu.vga_planes[:] = 0
+        self.sync_cursor_shape()
+        self.sync_display_start()
         if not mode.text:
-            self.note_graphics("set mode")
+            self.note_graphics()
 
     def scan_lines(self) -> int:
         """Scan lines the next text mode uses (489h, set by AH=12h BL=30h)."""
@@ -356,8 +409,9 @@ class Video:
 
     # --- cursor and pages ----------------------------------------------------------------
     def set_cursor_shape(self) -> None:
-        """AH=01h: CH = start line (bit 5: cursor off), CL = end line."""
+        """AH=01h: CH = start line (bit 5: cursor off), CL = end line (also CRTC 0Ah/0Bh)."""
         self.bios.wr16(CURSOR_SHAPE, self.bios["cx"])
+        self.sync_cursor_shape()
 
     def set_cursor(self) -> None:
         """AH=02h: cursor of page BH to row DH, column DL."""
@@ -382,6 +436,7 @@ class Video:
         if page < self.pages():
             b.wr8(ACTIVE_PAGE, page)
             b.wr16(PAGE_START, page * self.page_size)
+            self.sync_display_start()
 
     # --- scrolling ---------------------------------------------------------------------------
     def scroll_up(self) -> None:
@@ -395,7 +450,7 @@ class Video:
     def _scroll_call(self, up: bool) -> None:
         b = self.bios
         if not self.mode.text:
-            self.note_graphics("scroll")
+            self.scroll_graphics(self.active_page, b["ch"], b["cl"], b["dh"], b["dl"], b["al"], b["bh"], up)
             return
         self.scroll(self.active_page, b["ch"], b["cl"], b["dh"], b["dl"], b["al"], b["bh"], up)
 
@@ -425,7 +480,8 @@ class Video:
         """AH=08h: AL = character, AH = attribute at the cursor of page BH."""
         b = self.bios
         if not self.mode.text:
-            b["ax"] = 0
+            page = self.page_of(b["bh"])
+            b["ax"] = self.read_graphics_char(page, *self.cursor(page))
             return
         page = self.page_of(b["bh"])
         row, col = self.cursor(page)
@@ -445,11 +501,16 @@ class Video:
 
     def _write_run(self, ch: int, attr: int | None, count: int) -> None:
         b = self.bios
-        if not self.mode.text:
-            self.note_graphics("write character")
-            return
         page = self.page_of(b["bh"])
         row, col = self.cursor(page)
+        if not self.mode.text:                   # graphics: BL is the colour for 09h and 0Ah
+            cols, rows = self.columns, self.rows
+            for i in range(min(count, cols * rows)):
+                r, c = divmod(row * cols + col + i, cols)
+                if r >= rows:
+                    break
+                self.draw_char(page, r, c, ch, b["bl"])
+            return
         mode = self.mode
         start = mode.memory + page * self.page_size + (row * self.columns + col) * 2
         count = max(0, min(count, (mode.memory + TEXT_WINDOW - start) // 2))
@@ -458,9 +519,11 @@ class Video:
             self.ram[start + 1:start + 2 * count:2] = attr
 
     def teletype_call(self) -> None:
-        """AH=0Eh: write AL as a terminal would on page BH (BEL, BS, CR, LF act; wraps and scrolls)."""
+        """AH=0Eh: write AL as a terminal would on page BH (BEL, BS, CR, LF act; wraps and scrolls).
+
+        In graphics modes BL is the foreground colour (bit 7: XOR)."""
         b = self.bios
-        self.teletype(b["al"], self.page_of(b["bh"]))
+        self.teletype(b["al"], self.page_of(b["bh"]), None if self.mode.text else b["bl"])
 
     def teletype(self, ch: int, page: int, attr: int | None = None) -> None:
         """One character of teletype output; ``attr`` None keeps the attribute in memory."""
@@ -482,6 +545,8 @@ class Video:
                     cells[row, col, 0] = ch
                     if attr is not None:
                         cells[row, col, 1] = attr
+            else:
+                self.draw_char(page, row, col, ch, 0x0F if attr is None else attr)
             col += 1
             if col >= cols:
                 col = 0
@@ -492,6 +557,8 @@ class Video:
                 cells = self.page_cells(page)
                 fill = int(cells[min(row, cells.shape[0] - 1), min(col, cols - 1), 1])
                 self.scroll(page, 0, 0, rows - 1, cols - 1, 1, fill)
+            else:
+                self.scroll_graphics(page, 0, 0, rows - 1, cols - 1, 1, 0)
         self.set_cursor_pos(page, row, col)
 
     def write_string(self) -> None:
@@ -540,58 +607,276 @@ class Video:
             value = (value & ~0x20) | (b["bl"] & 1) << 5
         b.wr8(CGA_PALETTE, value)
 
+    # --- graphics ---------------------------------------------------------------------------
     def write_pixel(self) -> None:
-        """AH=0Ch: no graphics yet."""
-        self.note_graphics("write pixel")
+        """AH=0Ch: pixel CX, DX of page BH := colour AL (bit 7: XOR, except in mode 13h)."""
+        b = self.bios
+        if self.mode.number in GEOMETRY:
+            self.put_pixel(self.page_of(b["bh"]), b["cx"], b["dx"], b["al"])
 
     def read_pixel(self) -> None:
-        """AH=0Dh: no graphics yet (AL = 0)."""
-        self.bios["al"] = 0
+        """AH=0Dh: AL = colour of pixel CX, DX of page BH (0 outside the screen or in text modes)."""
+        b = self.bios
+        in_graphics = self.mode.number in GEOMETRY
+        b["al"] = self.get_pixel(self.page_of(b["bh"]), b["cx"], b["dx"]) if in_graphics else 0
+
+    def _colour_mask(self, layout: str) -> int:
+        return {"cga2": 3, "cga1": 1, "planar": 0x0F, "chain4": 0xFF}[layout]
+
+    def _plane_base(self, page: int) -> int:
+        return page * self.page_size if self.pages() > 1 else 0
+
+    def put_pixel(self, page: int, x: int, y: int, colour: int) -> None:
+        """One pixel in the current graphics mode (CGA: RAM at B8000h; 0Dh-13h: the planes)."""
+        width, height, layout = GEOMETRY[self.mode.number]
+        if not (0 <= x < width and 0 <= y < height):
+            return
+        xor = bool(colour & 0x80) and layout != "chain4"
+        colour &= self._colour_mask(layout)
+        planes = self.bios.cpu.vga_planes
+        if layout == "chain4":
+            o = y * width + x
+            planes[o & 3, o & ~3] = colour
+        elif layout == "planar":
+            off = self._plane_base(page) + y * (width // 8) + (x >> 3)
+            bit = 0x80 >> (x & 7)
+            for p in range(4):
+                on = (colour >> p) & 1
+                if xor:
+                    if on:
+                        planes[p, off] ^= bit
+                else:
+                    old = int(planes[p, off])
+                    planes[p, off] = (old | bit) if on else (old & ~bit & 0xFF)
+        else:
+            bpp = 2 if layout == "cga2" else 1
+            addr = (CGA_ODD if y & 1 else CGA_EVEN) + (y >> 1) * CGA_LINE + (x * bpp >> 3)
+            shift = 8 - bpp - (x * bpp & 7)
+            mask = ((1 << bpp) - 1) << shift
+            old = int(self.ram[addr])
+            self.ram[addr] = old ^ (colour << shift) if xor else (old & ~mask) | (colour << shift)
+
+    def get_pixel(self, page: int, x: int, y: int) -> int:
+        """The colour of one pixel in the current graphics mode (0 outside the screen)."""
+        width, height, layout = GEOMETRY[self.mode.number]
+        if not (0 <= x < width and 0 <= y < height):
+            return 0
+        planes = self.bios.cpu.vga_planes
+        if layout == "chain4":
+            o = y * width + x
+            return int(planes[o & 3, o & ~3])
+        if layout == "planar":
+            off = self._plane_base(page) + y * (width // 8) + (x >> 3)
+            shift = 7 - (x & 7)
+            return sum(((int(planes[p, off]) >> shift) & 1) << p for p in range(4))
+        bpp = 2 if layout == "cga2" else 1
+        addr = (CGA_ODD if y & 1 else CGA_EVEN) + (y >> 1) * CGA_LINE + (x * bpp >> 3)
+        shift = 8 - bpp - (x * bpp & 7)
+        return (int(self.ram[addr]) >> shift) & ((1 << bpp) - 1)
+
+    def read_block(self, page: int, x: int, y: int, w: int, h: int) -> np.ndarray:
+        """Colours of a (h, w) pixel rectangle; ``x`` and ``w`` are multiples of 8."""
+        width, _height, layout = GEOMETRY[self.mode.number]
+        planes = self.bios.cpu.vga_planes
+        if layout == "chain4":
+            lin = planes[:, 0:64000:4].T.reshape(200, 320)
+            return lin[y:y + h, x:x + w].copy()
+        if layout == "planar":
+            bpl = width // 8
+            base = self._plane_base(page) + y * bpl
+            view = planes[:, base:base + h * bpl].reshape(4, h, bpl)[:, :, x // 8:(x + w) // 8]
+            bits = np.unpackbits(view, axis=2).astype(np.uint8)
+            return bits[0] | bits[1] << 1 | bits[2] << 2 | bits[3] << 3
+        bits = np.unpackbits(self.ram[self._cga_index(x, y, w, h, layout)], axis=1)
+        if layout == "cga2":
+            return (bits[:, 0::2] << 1 | bits[:, 1::2]).astype(np.uint8)
+        return bits
+
+    def write_block(self, page: int, x: int, y: int, block: np.ndarray) -> None:
+        """Store a (h, w) rectangle of colours (the inverse of :meth:`read_block`)."""
+        width, _height, layout = GEOMETRY[self.mode.number]
+        h, w = block.shape
+        block = block.astype(np.uint8) & self._colour_mask(layout)
+        planes = self.bios.cpu.vga_planes
+        if layout == "chain4":
+            lin = planes[:, 0:64000:4].T.reshape(200, 320).copy()
+            lin[y:y + h, x:x + w] = block
+            planes[:, 0:64000:4] = lin.reshape(-1, 4).T
+        elif layout == "planar":
+            bpl = width // 8
+            base = self._plane_base(page) + y * bpl
+            for p in range(4):
+                view = planes[p, base:base + h * bpl].reshape(h, bpl)
+                view[:, x // 8:(x + w) // 8] = np.packbits((block >> p) & 1, axis=1)
+        else:
+            if layout == "cga2":
+                bits = np.empty((h, 2 * w), dtype=np.uint8)
+                bits[:, 0::2] = (block >> 1) & 1
+                bits[:, 1::2] = block & 1
+            else:
+                bits = block
+            self.ram[self._cga_index(x, y, w, h, layout)] = np.packbits(bits, axis=1)
+
+    @staticmethod
+    def _cga_index(x: int, y: int, w: int, h: int, layout: str) -> np.ndarray:
+        """RAM addresses of a CGA rectangle's bytes as an (h, bytes) index array."""
+        bpp = 2 if layout == "cga2" else 1
+        rows = np.arange(y, y + h)
+        starts = np.where(rows & 1, CGA_ODD, CGA_EVEN) + (rows >> 1) * CGA_LINE + (x * bpp >> 3)
+        return starts[:, None] + np.arange(w * bpp >> 3)[None, :]
+
+    def graphics_char_height(self) -> int:
+        height = self.bios.rd16(CHAR_HEIGHT)
+        return height if 1 <= height <= 32 else self.mode.char_height
+
+    def glyph(self, ch: int, height: int) -> np.ndarray:
+        """Character ``ch`` of the graphics font INT 43h points to, as a (height, 8) 0/1 array."""
+        b = self.bios
+        addr = b.linear(b.rd16(0x43 * 4 + 2), b.rd16(0x43 * 4)) + ch * height
+        data = np.frombuffer(b.read(addr, height), dtype=np.uint8)
+        return np.unpackbits(data).reshape(height, 8)
+
+    def draw_char(self, page: int, row: int, col: int, ch: int, colour: int) -> None:
+        """Draw character ``ch`` in cell (row, col) of a graphics page: foreground ``colour`` on
+        colour 0, or with bit 7 (not mode 13h) XORed onto the screen (IBM VGA Technical Reference)."""
+        width, height, layout = GEOMETRY[self.mode.number]
+        h = self.graphics_char_height()
+        x, y = col * 8, row * h
+        if x + 8 > width or y + h > height:
+            return
+        bits = self.glyph(ch, h)
+        if colour & 0x80 and layout != "chain4":
+            block = self.read_block(page, x, y, 8, h) ^ (bits * (colour & 0x7F)).astype(np.uint8)
+        else:
+            block = (bits * colour).astype(np.uint8)
+        self.write_block(page, x, y, block)
+
+    def read_graphics_char(self, page: int, row: int, col: int) -> int:
+        """The character whose glyph matches the non-zero pixels of a cell, else 0."""
+        width, height, _layout = GEOMETRY[self.mode.number]
+        h = self.graphics_char_height()
+        x, y = col * 8, row * h
+        if x + 8 > width or y + h > height:
+            return 0
+        ink = np.packbits(self.read_block(page, x, y, 8, h) != 0, axis=1).reshape(-1).tobytes()
+        b = self.bios
+        font = b.read(b.linear(b.rd16(0x43 * 4 + 2), b.rd16(0x43 * 4)), 256 * h)
+        for code in range(256):
+            if font[code * h:(code + 1) * h] == ink:
+                return code
+        return 0
+
+    def scroll_graphics(self, page: int, top: int, left: int, bottom: int, right: int, lines: int,
+                        colour: int, up: bool = True) -> None:
+        """Scroll a window of character cells of a graphics page by ``lines`` character rows,
+        filling with ``colour`` (0 lines or more than the window: clear it)."""
+        width, height, _layout = GEOMETRY[self.mode.number]
+        h = self.graphics_char_height()
+        rows, cols = height // h, width // 8
+        bottom, right = min(bottom, rows - 1), min(right, cols - 1)
+        if top > bottom or left > right:
+            return
+        span = bottom - top + 1
+        if lines == 0 or lines > span:
+            lines = span
+        x, y, w, hh, n = left * 8, top * h, (right - left + 1) * 8, span * h, lines * h
+        block = self.read_block(page, x, y, w, hh)
+        if up:
+            block[:hh - n] = block[n:].copy()
+            block[hh - n:] = colour
+        else:
+            block[n:] = block[:hh - n].copy()
+            block[:n] = colour
+        self.write_block(page, x, y, block)
 
     # --- AH=10h palette -------------------------------------------------------------------
     def palette(self) -> None:
-        """AH=10h: only the blink / intensity toggle (AL=03h) is kept; reads return the defaults.
+        """AH=10h palette and DAC functions (IBM VGA Technical Reference, "BIOS interface"):
 
-        Setting palette registers, the overscan colour or DAC registers needs
-        the VGA; those calls are accepted and forgotten.
+        00h palette register BL := BH; 01h overscan := BH; 02h the 16 palette registers and
+        the overscan from ES:DX (17 bytes); 03h BL=0 intensity, 1 blink; 07h BH = palette
+        register BL; 08h BH = overscan; 09h all 17 to ES:DX; 10h DAC register BX := DH, CH, CL;
+        12h CX DAC registers from BX out of ES:DX (3 bytes each); 13h colour page (accepted);
+        15h DH, CH, CL = DAC register BX; 17h CX registers from BX to ES:DX; 18h / 19h write /
+        read the PEL mask (BL); 1Ah BH = colour page, BL = paging mode; 1Bh sum CX registers
+        from BX to greys.
         """
         b = self.bios
+        bus = self.bus
         al = b["al"]
-        if al == 0x03:                                   # BL=0: bright backgrounds, BL=1: blink
+        if al == 0x00:
+            if b["bl"] < 0x10:
+                V.attr_write(bus, b["bl"], b["bh"])
+        elif al == 0x01:
+            V.attr_write(bus, 0x11, b["bh"])
+        elif al == 0x02:
+            data = b.read(b.linear(b["es"], b["dx"]), 17)
+            for reg in range(16):
+                V.attr_write(bus, reg, data[reg])
+            V.attr_write(bus, 0x11, data[16])
+        elif al == 0x03:                                 # BL=0: bright backgrounds, BL=1: blink
             value = b.rd8(MODE_SELECT)
-            b.wr8(MODE_SELECT, value | MODE_SELECT_BLINK if b["bl"] else value & ~MODE_SELECT_BLINK)
+            blink = bool(b["bl"])
+            b.wr8(MODE_SELECT, value | MODE_SELECT_BLINK if blink else value & ~MODE_SELECT_BLINK)
+            control = V.attr_read(bus, 0x10)
+            V.attr_write(bus, 0x10, control | 0x08 if blink else control & ~0x08)
         elif al == 0x07:                                 # read palette register BL
-            b["bh"] = _default_palette(b["bl"] & 0x0F) if b["bl"] < 16 else 0
+            if b["bl"] < 0x15:
+                b["bh"] = V.attr_read(bus, b["bl"])
         elif al == 0x08:                                 # read overscan
-            b["bh"] = 0
+            b["bh"] = V.attr_read(bus, 0x11)
         elif al == 0x09:                                 # read all palette registers + overscan to ES:DX
-            b.write(b.linear(b["es"], b["dx"]), bytes(_default_palette(r) for r in range(16)) + b"\x00")
-        elif al == 0x15:                                 # read DAC register BL
-            r, g, bl = _ega_colour(b["bl"]) if b["bx"] < 64 else (0, 0, 0)
-            b["dh"], b["ch"], b["cl"] = r, g, bl
-        elif al == 0x17:                                 # read CX DAC registers from BX to ES:DX
-            first, count = b["bx"], b["cx"]
-            data = bytearray()
-            for reg in range(first, min(first + count, 256)):
-                data += bytes(_ega_colour(reg) if reg < 64 else (0, 0, 0))
-            b.write(b.linear(b["es"], b["dx"]), bytes(data))
-        elif al == 0x19:                                 # read the pixel mask
-            b["bl"] = 0xFF
+            data = bytes(V.attr_read(bus, reg) for reg in (*range(16), 0x11))
+            b.write(b.linear(b["es"], b["dx"]), data)
+        elif al == 0x10:
+            V.dac_write(bus, b["bx"], [(b["dh"], b["ch"], b["cl"])])
+        elif al == 0x12:
+            first, count = b["bx"] & 0xFF, min(b["cx"], 256 - (b["bx"] & 0xFF))
+            data = b.read(b.linear(b["es"], b["dx"]), 3 * count)
+            V.dac_write(bus, first, [(data[i], data[i + 1], data[i + 2]) for i in range(0, len(data), 3)])
+        elif al == 0x13:                                 # colour page selection: one page only
+            pass
+        elif al == 0x15:
+            b["dh"], b["ch"], b["cl"] = V.dac_read(bus, b["bx"], 1)[0]
+        elif al == 0x17:
+            first, count = b["bx"] & 0xFF, min(b["cx"], 256 - (b["bx"] & 0xFF))
+            entries = V.dac_read(bus, first, count)
+            b.write(b.linear(b["es"], b["dx"]), bytes(c for rgb in entries for c in rgb))
+        elif al == 0x18:
+            bus.write(0x3C6, 1, b["bl"])
+        elif al == 0x19:
+            b["bl"] = bus.read(0x3C6, 1)
         elif al == 0x1A:                                 # colour page state: paging mode 0, page 0
             b["bx"] = 0
+        elif al == 0x1B:
+            first, count = b["bx"] & 0xFF, min(b["cx"], 256 - (b["bx"] & 0xFF))
+            V.dac_write(bus, first, [V.grey_sum(rgb) for rgb in V.dac_read(bus, first, count)])
 
     # --- AH=11h character generator ------------------------------------------------------
     def character_generator(self) -> None:
         """AH=11h: font information (AL=30h) and font loads.
 
-        The glyphs of a load need the VGA's plane 2 and are not kept; the loads
-        that set the screen geometry (AL=11h, 12h, 14h, 10h: rows from the
-        scan lines and the new character height; AL=21h-24h: the graphics
-        font and rows) update the BIOS data area, so an 80x50 text screen
-        (AX=1112h) works.
+        Text font loads store the glyphs in plane 2 as a VGA BIOS does (IBM VGA
+        Technical Reference: 32 bytes a character; block BL at 16 KiB * (BL & 3)
+        + 8 KiB * (BL >> 2)): AL=00h/10h user font at ES:BP (CX characters from
+        DX, BH bytes each), 01h/11h 8x14, 02h/12h 8x8, 04h/14h 8x16 from the ROM;
+        03h selects the blocks (sequencer 3 := BL).  The loads that set the
+        screen geometry (AL=11h, 12h, 14h, 10h: rows from the scan lines and the
+        new character height; AL=21h-24h: the graphics font and rows) update the
+        BIOS data area and the CRTC, so an 80x50 text screen (AX=1112h) works.
         """
         b = self.bios
         al = b["al"]
+        if al in (0x00, 0x10):
+            height = b["bh"] or 16
+            data = b.read(b.linear(b["es"], b["bp"]), b["cx"] * height)
+            self.load_font(data, height, b["dx"], b["cx"], b["bl"])
+        elif al & 0xEF in (0x01, 0x02, 0x04):
+            height = {1: 14, 2: 8, 4: 16}[al & 0x0F]
+            self.load_font(F.font(height), height, 0, 256, b["bl"])
+        elif al == 0x03:
+            self.bus.write(0x3C4, 1, 3)
+            self.bus.write(0x3C5, 1, b["bl"] & 0x3F)
         if al == 0x30:
             self.font_info()
         elif al in (0x11, 0x12, 0x14) and self.mode.text:
@@ -611,6 +896,18 @@ class Video:
             b.wr16(CHAR_HEIGHT, height)
             b.wr8(ROWS_MINUS_1, rows - 1)
 
+    def load_font(self, data: bytes, height: int, first: int, count: int, block: int) -> None:
+        """Store ``count`` glyphs of ``height`` bytes from character ``first`` in plane 2."""
+        base = (block & 3) * 0x4000 + ((block >> 2) & 1) * 0x2000
+        height = max(1, min(height, 32))
+        count = max(0, min(count, 256 - first, len(data) // height))
+        if count == 0:
+            return
+        glyphs = np.frombuffer(data[:count * height], dtype=np.uint8).reshape(count, height)
+        cells = self.bios.cpu.vga_planes[2, base:base + 0x2000].reshape(256, 32)
+        cells[first:first + count, :height] = glyphs
+        cells[first:first + count, height:] = 0
+
     def set_text_height(self, height: int) -> None:
         """Rows of the current text mode for ``height``-line characters on the same scan lines."""
         b = self.bios
@@ -622,6 +919,9 @@ class Video:
         b.wr16(PAGE_SIZE, size)
         b.wr16(PAGE_START, self.active_page * size)
         b.wr16(CURSOR_SHAPE, (height - 2) << 8 | (height - 1) if height > 8 else 0x0607)
+        self.crtc_write(0x09, (self.crtc_read(0x09) & 0xE0) | ((height - 1) & 0x1F))
+        self.sync_cursor_shape()
+        self.sync_display_start()
 
     def font_info(self) -> None:
         """AX=1130h: ES:BP = font BH (0: INT 1Fh, 1: INT 43h, 2: 8x14, 3: 8x8, 4: 8x8 upper half,
@@ -718,6 +1018,79 @@ class Video:
         info[0x31] = 3                                   # 256 KiB of video memory
         b.write(b.linear(b["es"], b["di"]), bytes(info))
         b["al"] = 0x1B
+
+    # --- AH=1Ch save / restore ------------------------------------------------------------------
+    def _state_sections(self, cx: int) -> list[tuple[str, int]]:
+        return [(name, size) for bit, name, size in ((1, "hw", STATE_HW), (2, "bda", STATE_BDA),
+                                                      (4, "dac", STATE_DAC)) if cx & bit]
+
+    def save_restore(self) -> None:
+        """AH=1Ch: AL=00h BX = buffer size in 64-byte blocks for the states in CX; 01h save to,
+        02h restore from ES:BX.  CX bit 0: the VGA registers, bit 1: the BIOS data area video
+        fields, bit 2: the DAC.  AL = 1Ch.  The buffer layout is pyx86's own: a 32-byte header
+        of three section offsets (0: absent), then the sections."""
+        b = self.bios
+        al, cx = b["al"], b["cx"]
+        sections = self._state_sections(cx)
+        if al == 0x00:
+            size = STATE_HEADER + sum(n for _name, n in sections)
+            b["bx"] = (size + 63) // 64
+        elif al in (0x01, 0x02):
+            addr = b.linear(b["es"], b["bx"])
+            if al == 0x01:
+                header = bytearray(STATE_HEADER)
+                body = bytearray()
+                for i, name in enumerate(("hw", "bda", "dac")):
+                    if name in dict(sections):
+                        header[2 * i:2 * i + 2] = (STATE_HEADER + len(body)).to_bytes(2, "little")
+                        body += self._save_section(name)
+                b.write(addr, bytes(header + body))
+            else:
+                header = b.read(addr, STATE_HEADER)
+                for i, (name, size) in enumerate((("hw", STATE_HW), ("bda", STATE_BDA), ("dac", STATE_DAC))):
+                    off = int.from_bytes(header[2 * i:2 * i + 2], "little")
+                    if off and cx & (1 << i):
+                        self._restore_section(name, b.read(addr + off, size))
+        else:
+            return
+        b["al"] = 0x1C
+
+    def _save_section(self, name: str) -> bytes:
+        vga = self.bios.machine.vga
+        if name == "hw":
+            return bytes([vga.misc, *vga.seq, *vga.crtc, *vga.attr, *vga.gc, vga.seq_index, vga.crtc_index,
+                          vga.gc_index, vga.attr_index])
+        if name == "bda":
+            return self.bios.read(VIDEO_MODE, 0x1E) + self.bios.read(ROWS_MINUS_1, 7)
+        dac = V.dac_read(self.bus, 0, 256)
+        return bytes([self.bus.read(0x3C6, 1)]) + bytes(c for rgb in dac for c in rgb)
+
+    def _restore_section(self, name: str, data: bytes) -> None:
+        bus = self.bus
+        if name == "hw":
+            misc, seq, crtc, attr, gc = data[0], data[1:6], data[6:31], data[31:52], data[52:61]
+            bus.write(0x3C4, 1, 0)
+            bus.write(0x3C5, 1, 0x01)
+            bus.write(0x3C2, 1, misc)
+            for i in (1, 2, 3, 4, 0):
+                bus.write(0x3C4, 1, i)
+                bus.write(0x3C5, 1, seq[i])
+            for i in (0x11, *range(len(crtc))):
+                self.crtc_write(i, crtc[i] & 0x7F if i == 0x11 else crtc[i])
+            for i, value in enumerate(gc):
+                bus.write(0x3CE, 1, i)
+                bus.write(0x3CF, 1, value)
+            for i, value in enumerate(attr):
+                V.attr_write(bus, i, value)
+            bus.write(0x3C4, 1, data[61])
+            bus.write(V.crtc_port(bus), 1, data[62])
+            bus.write(0x3CE, 1, data[63])
+        elif name == "bda":
+            self.bios.write(VIDEO_MODE, data[:0x1E])
+            self.bios.write(ROWS_MINUS_1, data[0x1E:0x25])
+        else:
+            bus.write(0x3C6, 1, data[0])
+            V.dac_write(bus, 0, [(data[i], data[i + 1], data[i + 2]) for i in range(1, 769, 3)])
 
     def vbe(self) -> None:
         """AH=4Fh VESA BIOS extensions: not yet (AX = 014Fh: supported call, failed)."""

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import keymap
-from .screen import TextScreen, blink_phases, current_screen, draw_text
+from .screen import TextScreen, blink_phases, current_screen, is_graphics, render
 
 if TYPE_CHECKING:
     from .machine import Machine, Stop
@@ -238,10 +238,10 @@ class PygameWindow:
         """Draw the screen if it changed since the last time (or ``force``); whether it drew."""
         self._last_draw = time.perf_counter_ns()
         key = (current_screen(self.machine), *blink_phases(self._blink_clock()))
-        if key == self._last and not (force or self.dirty):
+        if key == self._last and not (force or self.dirty or is_graphics(self.machine)):
             return False
         self._last, self.dirty = key, False
-        self.show(draw_text(*key))
+        self.show(render(self.machine, self._blink_clock()))
         return True
 
     def show(self, frame: Any) -> None:

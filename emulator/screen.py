@@ -28,8 +28,9 @@ What is modelled (IBM CGA/EGA/VGA text mode behaviour):
   emulation is on (487h bit 0 clear); it blinks 8 frames on, 8 off in the
   colour of the cell's foreground.
 
-A graphics mode (04h-06h, 0Dh-13h) cannot be shown without a video card: the
-frame is 640x400 black with one dim line saying so.
+:func:`render_text` alone shows a graphics mode (04h-06h, 0Dh-13h) as a 640x400
+black frame with one dim line saying so; :func:`render` picks the text renderer
+or :func:`emulator.vga_render.render_graphics` and is what displays should use.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ import numpy as np
 
 from bios import font as F
 from bios import video as V
+from emulator import vga_render
 
 if TYPE_CHECKING:
     from emulator.machine import Machine
@@ -247,6 +249,22 @@ def render_text(machine: Machine, now_ns: int | None = None) -> np.ndarray:
     return draw_text(screen, chars_on, cursor_on)
 
 
+def is_graphics(machine: Machine) -> bool:
+    """Whether a graphics mode is shown: VGA graphics controller register 6 bit 0 (graphics),
+    or, when it is clear, a BDA video mode (449h) that is not a text mode."""
+    if machine.vga.gc[6] & 1:
+        return True
+    return int(machine.cpu.ram[V.VIDEO_MODE]) & 0x7F not in V.TEXT_MODES
+
+
+def render(machine: Machine, now_ns: int | None = None) -> np.ndarray:
+    """The current screen as an ``H x W x 3`` uint8 RGB array: :func:`render_text` in a text mode,
+    :func:`emulator.vga_render.render_graphics` in a graphics mode."""
+    if is_graphics(machine):
+        return vga_render.render_graphics(machine)
+    return render_text(machine, now_ns)
+
+
 # --- image files -------------------------------------------------------------------------------
 def png_bytes(frame: np.ndarray) -> bytes:
     """An RGB frame as a PNG file (8-bit truecolour, no filtering, zlib level 6)."""
@@ -271,6 +289,6 @@ def ppm_bytes(frame: np.ndarray) -> bytes:
 def screendump(machine: Machine, path: str | Path) -> None:
     """Write the current screen to ``path``: PNG, or PPM when the name ends in ``.ppm``."""
     path = Path(path)
-    frame = render_text(machine)
+    frame = render(machine)
     data = ppm_bytes(frame) if path.suffix.lower() == ".ppm" else png_bytes(frame)
     path.write_bytes(data)
