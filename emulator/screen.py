@@ -171,6 +171,12 @@ def read_text_screen(machine: Machine) -> TextScreen | None:
     height = int(ram[V.CHAR_HEIGHT]) or info.char_height
     cols, rows, height = min(cols, 255), min(rows, 128), min(height, 32)
     start = int(ram[V.PAGE_START]) | int(ram[V.PAGE_START + 1]) << 8
+    crtc = machine.vga.crtc
+    programmed = crtc[0x01] != 0                 # a mode was set through the VGA registers
+    if programmed:
+        # the CRT controller is what the monitor follows: start address and cursor location
+        # count character cells (IBM VGA Technical Reference, CRTC registers 0Ch-0Fh)
+        start = (crtc[0x0C] << 8 | crtc[0x0D]) * 2
     size = rows * cols * 2
     if start % V.TEXT_WINDOW + size <= V.TEXT_WINDOW:
         offset = info.memory + start % V.TEXT_WINDOW
@@ -181,6 +187,11 @@ def read_text_screen(machine: Machine) -> TextScreen | None:
     blink = bool(ram[V.MODE_SELECT] & V.MODE_SELECT_BLINK)
     cursor = None
     row, col = V.cursor_position(machine)
+    if programmed:
+        where = (crtc[0x0E] << 8 | crtc[0x0F]) - start // 2
+        row, col = divmod(where, cols) if 0 <= where < rows * cols else (rows, cols)
+        if crtc[0x0A] & 0x20:                    # cursor off (CRTC 0Ah bit 5)
+            row = rows
     if row < rows and col < cols:
         lines = cursor_lines(int(ram[V.CURSOR_SHAPE + 1]), int(ram[V.CURSOR_SHAPE]), height,
                              not ram[V.VIDEO_CONTROL] & V.CTL_NO_CURSOR_EMULATION)

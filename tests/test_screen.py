@@ -196,3 +196,21 @@ def test_screendump_png(box: BiosBox, tmp_path: Path) -> None:
     ppm = tmp_path / "shot.ppm"
     SC.screendump(box.machine, ppm)
     assert ppm.read_bytes().startswith(b"P6\n640 400\n255\n")
+
+
+def test_crtc_cursor_and_start_address_programmed_directly(box: BiosBox) -> None:
+    """A program that writes the CRT controller itself moves the cursor and scrolls the page."""
+    bus = box.machine.bus
+    bus.write(0x3D4, 2, 0x010E)                  # cursor location 0109h = row 3, column 25
+    bus.write(0x3D4, 2, 0x090F)
+    screen = SC.read_text_screen(box.machine)
+    assert screen is not None and screen.cursor is not None
+    assert (screen.cursor.row, screen.cursor.col) == (3, 25)
+    box.ram[0xB8000 + 2 * 80] = ord("Z")         # first cell of row 1
+    bus.write(0x3D4, 2, 0x000C)
+    bus.write(0x3D4, 2, 0x500D)                  # start address 80: row 1 is now at the top
+    screen = SC.read_text_screen(box.machine)
+    assert screen.cells[0] == ord("Z")
+    assert (screen.cursor.row, screen.cursor.col) == (2, 25)
+    bus.write(0x3D4, 2, 0x200A)                  # cursor disabled
+    assert SC.read_text_screen(box.machine).cursor is None
