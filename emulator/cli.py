@@ -92,7 +92,8 @@ class Config:
     snapshot: bool = False
     no_reboot: bool = False
     rtc_base: str = "utc"                   # "utc", "localtime" or an ISO date/time
-    rtc_clock: str = "vm"
+    rtc_clock: str | None = None            # host/rt: wall-clock pacing, vm: deterministic;
+                                            # None: vm headless, host with a window or terminal
     log_items: frozenset[str] = frozenset()
     screendump: Path | None = None          # PNG (or .ppm) of the screen when the run ends
     devices: tuple[tuple[str, dict[str, int | str]], ...] = ()
@@ -171,7 +172,8 @@ def _build_parser() -> _Parser:
     g.add_argument("-debugcon", metavar="DEV",
                    help="port E9h debug console: stdio, null, none or file:PATH")
     g.add_argument("-rtc", metavar="OPTS",
-                   help="base=utc|localtime|YYYY-MM-DD[THH:MM:SS], clock=host|rt|vm (default vm)")
+                   help="base=utc|localtime|YYYY-MM-DD[THH:MM:SS], clock=host|rt|vm "
+                        "(default: vm headless, host with a display)")
     g.add_argument("-device", action="append", metavar="DRIVER[,PROP=VALUE...]",
                    help="add a device (repeat); '-device help' lists them")
     g = p.add_argument_group("debugging")
@@ -321,7 +323,7 @@ def parse_boot(text: str) -> tuple[str, str | None, bool]:
     return order, once, menu
 
 
-def parse_rtc(text: str) -> tuple[str, str]:
+def parse_rtc(text: str) -> tuple[str, str | None]:
     """``-rtc`` -> (base, clock)."""
     opts = _split_opts(text, "-rtc")
     _unknown_keys(opts, ("base", "clock"), "-rtc", text)
@@ -332,8 +334,8 @@ def parse_rtc(text: str) -> tuple[str, str]:
         except ValueError:
             raise UsageError(f"-rtc base={base}: use utc, localtime, YYYY-MM-DD or "
                              "YYYY-MM-DDTHH:MM:SS") from None
-    clock = opts.get("clock", Config.rtc_clock)
-    if clock not in RTC_CLOCKS:
+    clock = opts.get("clock")
+    if clock is not None and clock not in RTC_CLOCKS:
         raise UsageError(f"-rtc clock={clock}: use {', '.join(RTC_CLOCKS)}")
     return base, clock
 
@@ -494,6 +496,8 @@ def boot(config: Config) -> int:
     except (MachineError, PortConflictError, DiskError, OSError) as e:
         raise UsageError(str(e)) from None
     machine.interactive = display != "none"
+    if config.rtc_clock is None and machine.interactive:
+        machine.realtime = True           # a person is watching: guest time follows the wall clock
     try:
         if display == "pygame":
             from emulator.display_pygame import run_pygame
@@ -502,7 +506,7 @@ def boot(config: Config) -> int:
         elif display == "curses":
             from emulator.display_curses import run_curses
 
-            stop = run_curses(machine)
+            stop = run_curses(machine, realtime=machine.realtime)
         else:
             stop = machine.run()
     except KeyboardInterrupt:
