@@ -20,7 +20,7 @@ import re
 import sys
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -125,7 +125,9 @@ def _build_parser() -> _Parser:
         usage=f"{PROG} [options] [IMAGE]",
         description="pyx86: a full-system x86 PC emulator in Python. The options are spelled "
                     "as in QEMU; 'pyx86 IMAGE' is 'pyx86 -hda IMAGE'.",
-        epilog="Exit status: the guest's isa-debug-exit value (V << 1) | 1; 0 when the guest resets "
+        epilog="With no media pyx86 boots its built-in diagnostics disk; 'pyx86 bench' runs that "
+               "disk's CPU workloads headless and prints a table.  Exit status: the guest's "
+               "isa-debug-exit value (V << 1) | 1; 0 when the guest resets "
                "with -no-reboot; 2 for a usage error; 4 unimplemented instruction; 6 triple fault "
                "with -no-reboot; 8 execution outside memory; 10 the guest halted for good.",
     )
@@ -473,8 +475,20 @@ def _unavailable(config: Config) -> str | None:
     return None
 
 
+def with_default_guest(config: Config) -> Config:
+    """No media, ROM or kernel: boot the built-in diagnostics disk (never written to)."""
+    if any(getattr(config, opt) is not None for opt in (*DRIVE_OPTIONS, "bios", "kernel")):
+        return config
+    from emulator.bench import DIAG_IMAGE
+
+    if not DIAG_IMAGE.is_file():
+        raise UsageError(f"no media given and the built-in diagnostics disk is missing ({DIAG_IMAGE})")
+    return replace(config, fda=DIAG_IMAGE, snapshot=True, boot_order="a")
+
+
 def boot(config: Config) -> int:
     """Build the PC described by ``config``, run it, and return the exit status."""
+    config = with_default_guest(config)
     missing = _unavailable(config)
     if missing:
         print(f"{PROG}: {missing}", file=sys.stderr)
@@ -489,8 +503,9 @@ def boot(config: Config) -> int:
 
         reason = display_unavailable_reason()
         if reason is not None:
-            print(f"{PROG}: no window ({reason}): running without a display", file=sys.stderr)
-            display = "none"
+            display = "curses" if sys.stdin.isatty() and sys.stdout.isatty() else "none"
+            where = "in this terminal" if display == "curses" else "without a display"
+            print(f"{PROG}: no window ({reason}): running {where}", file=sys.stderr)
     try:
         machine = Machine(config)
     except (MachineError, PortConflictError, DiskError, OSError) as e:
@@ -532,6 +547,10 @@ def _run(argv: Sequence[str]) -> int:
     if args.version:
         print(f"{PROG} {__version__}")
         return 0
+    if args.image == "bench" and not Path("bench").exists():
+        from emulator.bench import main as bench_main  # `pyx86 bench`: the CPU workloads, headless
+
+        return bench_main()
     for query, values in (("cpu", [args.cpu]), ("device", args.device or []),
                           ("log", [args.log]), ("display", [args.display])):
         if "help" in values or "?" in values:

@@ -40,7 +40,7 @@ class Session:
         parser = cli._build_parser()
         try:
             args = parser.parse_args(cli._normalize(list(argv), parser))
-            config = cli.parse_config(args)
+            config = cli.with_default_guest(cli.parse_config(args))
         except cli.UsageError as e:
             raise SessionError(str(e)) from None
         missing = cli._unavailable(config)

@@ -255,3 +255,18 @@ def test_bios_image_too_large(capsys, tmp_path):
     status, _, err = run_main(capsys, "-display", "none", "-bios", str(path))
     assert status == 2
     assert_one_line_error(err, "BIOS image is 262144 bytes")
+
+
+def test_no_media_boots_the_diagnostics_disk():
+    cfg = cli.with_default_guest(cli.parse_config(cli._build_parser().parse_args([])))
+    assert cfg.fda is not None and cfg.fda.name == "diag.img" and cfg.snapshot and cfg.boot_order == "a"
+    with_disk = cli.parse_config(cli._build_parser().parse_args(["-display=none", "-hda=/dev/null"]))
+    assert cli.with_default_guest(with_disk) is with_disk
+
+
+def test_bench_prints_a_table():
+    done = run_process("bench")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["workload", "instructions", "seconds", "MIPS"]
+    assert [line.split()[0] for line in lines[1:]] == ["alu", "mem", "str"]
