@@ -63,24 +63,30 @@ class Session:
         self.stop: Stop | None = None
 
     # --- running ---------------------------------------------------------------------------
+    def _slice(self, deadline_ns: int | None, insn_limit: int | None) -> bool:
+        """Feed pending keys and run one slice (at most 10 ms of virtual time) within the
+        deadline (virtual ns) and the instruction limit (``machine.executed`` value);
+        False, without running, once either is reached."""
+        machine = self.machine
+        slice_ns = SLICE_NS
+        if deadline_ns is not None:
+            slice_ns = min(slice_ns, deadline_ns - machine.clock.now)
+        budget = None if insn_limit is None else insn_limit - machine.executed
+        if slice_ns <= 0 or (budget is not None and budget <= 0):
+            return False
+        self.typist.pump()
+        self.stop = machine.run(max_insns=budget, max_ns=slice_ns)
+        return True
+
+    def _limits(self, seconds: float | None, insns: int | None) -> tuple[int | None, int | None]:
+        deadline = None if seconds is None else self.machine.clock.now + int(seconds * 1e9)
+        return deadline, None if insns is None else self.machine.executed + insns
+
     def run(self, seconds: float | None = None, insns: int | None = None) -> Stop | None:
         """Run ``seconds`` of virtual time or ``insns`` instructions (whichever ends first)."""
-        limit_ns = None if seconds is None else int(seconds * 1e9)
-        start_ns = self.machine.clock.now
-        start_insns = self.machine.executed
-        while self.stop is None:
-            remaining_ns = SLICE_NS
-            if limit_ns is not None:
-                remaining_ns = min(remaining_ns, limit_ns - (self.machine.clock.now - start_ns))
-                if remaining_ns <= 0:
-                    break
-            budget = None
-            if insns is not None:
-                budget = insns - (self.machine.executed - start_insns)
-                if budget <= 0:
-                    break
-            self.typist.pump()
-            self.stop = self.machine.run(max_insns=budget, max_ns=remaining_ns)
+        limits = self._limits(seconds, insns)
+        while self.stop is None and self._slice(*limits):
+            pass
         return self.stop
 
     def run_until_text(self, text: str, seconds: float = 60.0, insns: int | None = None) -> bool:
@@ -91,18 +97,13 @@ class Session:
                   what: str = "a condition") -> bool:
         """Run until ``condition()`` holds (checked every 10 ms of virtual time and when keys
         have been typed); False if the time or instruction budget ran out first."""
-        limit_ns = self.machine.clock.now + int(seconds * 1e9)
-        start_insns = self.machine.executed
+        limits = self._limits(seconds, insns)
         while not (self.typist.idle and condition()):
             if self.stop is not None:
                 raise SessionError(f"the guest stopped while waiting for {what}: "
                                    f"status {self.stop.status} {self.stop.message}")
-            left_ns = limit_ns - self.machine.clock.now
-            if left_ns <= 0 or (insns is not None and self.machine.executed - start_insns >= insns):
+            if not self._slice(*limits):
                 return False
-            budget = None if insns is None else insns - (self.machine.executed - start_insns)
-            self.typist.pump()
-            self.stop = self.machine.run(max_insns=budget, max_ns=min(SLICE_NS, left_ns))
         return True
 
     # --- the screen and the keyboard -------------------------------------------------------
@@ -113,7 +114,7 @@ class Session:
         return screen_text(self.machine)
 
     def screen_contains(self, text: str) -> bool:
-        return any(text in row for row in self.screen()) or text in "\n".join(self.screen())
+        return text in "\n".join(self.screen())
 
     def type(self, text: str) -> None:
         """Queue ``text`` to be typed (US layout; "\\n" is Enter)."""
