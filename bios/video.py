@@ -191,6 +191,17 @@ def _screen_geometry(ram: np.ndarray) -> tuple[int, int, int, int] | None:
     return mode, cols, rows, MODES[mode].memory + start
 
 
+def scroll_window(top: int, left: int, bottom: int, right: int, lines: int, rows: int,
+                  cols: int) -> tuple[int, int, int] | None:
+    """INT 10h AH=06h/07h window rules: clip to the page, None when empty; (bottom, right,
+    lines) with 0 lines or more than the window's height meaning the whole window."""
+    bottom, right = min(bottom, rows - 1), min(right, cols - 1)
+    if top > bottom or left > right:
+        return None
+    height = bottom - top + 1
+    return bottom, right, height if lines == 0 or lines > height else lines
+
+
 def screen_text(machine: Machine) -> list[str]:
     """The rows of the active text page as str (code page 437 glyphs; NUL shows as a space).
 
@@ -459,12 +470,11 @@ class Video:
         """Scroll a window of a text page by ``lines`` (0 or more than its height: blank it)."""
         cells = self.page_cells(page)
         rows, cols = cells.shape[:2]
-        bottom, right = min(bottom, rows - 1), min(right, cols - 1)
-        if top > bottom or left > right:
+        window = scroll_window(top, left, bottom, right, lines, rows, cols)
+        if window is None:
             return
+        bottom, right, lines = window
         height = bottom - top + 1
-        if lines == 0 or lines > height:
-            lines = height
         win = cells[top:bottom + 1, left:right + 1]
         if up:
             win[:height - lines] = win[lines:].copy()
@@ -772,13 +782,11 @@ class Video:
         filling with ``colour`` (0 lines or more than the window: clear it)."""
         width, height, _layout = GEOMETRY[self.mode.number]
         h = self.graphics_char_height()
-        rows, cols = height // h, width // 8
-        bottom, right = min(bottom, rows - 1), min(right, cols - 1)
-        if top > bottom or left > right:
+        window = scroll_window(top, left, bottom, right, lines, height // h, width // 8)
+        if window is None:
             return
+        bottom, right, lines = window
         span = bottom - top + 1
-        if lines == 0 or lines > span:
-            lines = span
         x, y, w, hh, n = left * 8, top * h, (right - left + 1) * 8, span * h, lines * h
         block = self.read_block(page, x, y, w, hh)
         if up:
