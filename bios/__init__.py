@@ -24,5 +24,9 @@ def create_bios(machine: Machine) -> Bios:
     video.install(bios)
     keyboard.install(bios)
     disk.install(bios)
+    if getattr(machine, "linux", None) is not None:   # -kernel: INT 19h starts the kernel
+        from . import linuxboot
+
+        linuxboot.install(bios, machine.linux)
     bios.install()
     return bios

@@ -1,9 +1,10 @@
 """Disk services: INT 13h (diskettes and fixed disks, with the EDD extensions), INT 19h bootstrap.
 
 The images named by the machine's config become drives: ``fda``/``fdb`` the
-diskette drives 00h/01h, ``hda``/``hdb`` the fixed disks, numbered 80h, 81h
+diskette drives 00h/01h, ``hda``..``hdd`` the fixed disks, numbered from 80h
 in that order among those present (``-hdb`` alone is drive 80h, as QEMU's
-BIOS numbers them).  ``-fdb`` without ``-fda`` gives an empty 1.44M drive A.
+BIOS numbers them), ``cdrom`` drive E0h (:mod:`bios.cdrom`).  ``-fdb``
+without ``-fda`` gives an empty 1.44M drive A.
 ``config.snapshot`` opens every image with a write overlay (nothing reaches
 the files).  The open images are closed by :meth:`DiskService.close`, which
 is ``bios.disks.close``; the service also puts a closer into
@@ -51,10 +52,12 @@ What the guest sees:
   at most 127 blocks per call; a buffer pointer of FFFF:FFFF with a packet of
   18h bytes uses the 64-bit flat address.  Removable-media calls 45h/46h/49h
   give AH=01h.
+* Drives: ``-hda``..``-hdd`` and ``-cdrom`` are the image objects the machine opened for
+  its IDE controller (``machine.drive_images``), so both see the same data and overlay.
 * INT 19h: tries ``config.boot_once`` (only for the first bootstrap since
   the BIOS was built, as QEMU's ``once=``; kept as Python state like QEMU's
   own) else ``config.boot_order``: a/b the diskette drives, c the first fixed
-  disk; d (CD-ROM, El Torito) is not done yet and is skipped with a log line.
+  disk; d the CD-ROM (El Torito no-emulation boot, drive E0h: :mod:`bios.cdrom`).
   Sector 0 goes to 0000:7C00; a fixed disk needs the 55AAh signature; a
   diskette is tried without it (the AT loader did not check; DOS 1.x disks
   lack it) unless the sector is one byte repeated (blank).  The boot sector
@@ -74,6 +77,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from emulator.blockdev import (
+    CD_SECTOR,
     FLOPPY_FORMATS,
     SECTOR,
     DiskError,
@@ -86,6 +90,7 @@ from emulator.chardev import CharBackend
 from emulator.cpu import state as S
 
 from . import rom as R
+from .cdrom import CdromService, ElToritoError, bootable_entry
 
 if TYPE_CHECKING:
     from .bios import Bios
@@ -201,13 +206,22 @@ class DiskService:
                 self.floppies[n] = Drive(n, img, fmt.geometry, fmt, fmt.drive_type)
             if 1 in self.floppies and 0 not in self.floppies:
                 self.floppies[0] = Drive(0, None, FORMATS["1.44M"].geometry, None, 4)
-            for path in (cfg.hda, cfg.hdb):
+            shared = getattr(bios.machine, "drive_images", {})   # opened by the machine for IDE
+            for name in ("hda", "hdb", "hdc", "hdd"):
+                path = getattr(cfg, name, None)
                 if path is None:
                     continue
-                img = DiskImage(path, snapshot=cfg.snapshot)
-                images.append(img)
+                img = shared.get(name)
+                if img is None:
+                    img = DiskImage(path, snapshot=cfg.snapshot)
+                    images.append(img)
                 number = 0x80 + len(self.hard_disks)
                 self.hard_disks[number] = Drive(number, img, img.hard_disk_geometry())
+            cd = shared.get("cdrom") if cfg.cdrom is not None else None
+            if cfg.cdrom is not None and cd is None:
+                cd = DiskImage(cfg.cdrom, writable=False, sector_size=CD_SECTOR)
+                images.append(cd)
+            self.cdrom = CdromService(self, cd) if cd is not None else None
         except DiskError:
             for img in images:
                 img.close()
@@ -238,6 +252,8 @@ class DiskService:
         for drive in self.drives:
             if drive.image is not None:
                 drive.image.close()
+        if self.cdrom is not None:
+            self.cdrom.image.close()
 
     def setup_cmos(self) -> None:
         """CMOS diskette and fixed disk types; type 47 geometry in bytes 1Bh-2Ch; checksum."""
@@ -273,6 +289,8 @@ class DiskService:
     def post(self) -> None:
         """POST: the BDA disk bytes, the parameter tables and their vectors."""
         b = self.bios
+        if self.cdrom is not None:
+            self.cdrom.post()
         count = len(self.floppies)
         eq = b.rd16(EQUIPMENT) & ~0x00C1
         if count:
@@ -364,8 +382,10 @@ class DiskService:
 
     # --- INT 13h ---------------------------------------------------------------------------
     def int13(self) -> None:
-        """INT 13h: dispatch on DL (bit 7: fixed disk) and AH."""
-        if self.bios["dl"] & 0x80:
+        """INT 13h: dispatch on DL (bit 7: fixed disk; E0h: the CD-ROM, see bios.cdrom) and AH."""
+        if self.cdrom is not None and self.cdrom.handles(self.bios["dl"], self.bios["ah"]):
+            self.cdrom.int13()
+        elif self.bios["dl"] & 0x80:
             self._hard_disk(self.bios["ah"], self.bios["dl"])
         else:
             self._diskette(self.bios["ah"], self.bios["dl"])
@@ -695,7 +715,10 @@ class DiskService:
                 continue
             tried.add(letter)
             if letter == "d":
-                b.machine.log("boot: CD-ROM (d) is not supported yet: skipped")
+                if self.cdrom is None:
+                    b.machine.log("boot: no CD-ROM (d) in this machine: skipped")
+                elif self.cdrom.boot():
+                    return
                 continue
             number = {"a": 0x00, "b": 0x01, "c": 0x80}.get(letter)
             if number is None:
@@ -725,7 +748,7 @@ class DiskService:
         b.machine.log("No bootable device.")
         self._wait_key()
 
-    def _start(self, number: int) -> None:
+    def _start(self, number: int, segment: int = 0, offset: int = BOOT_ADDR) -> None:
         b = self.bios
         b.wr8(FLOPPY_STATUS, OK)
         b.wr8(HD_STATUS, OK)
@@ -735,7 +758,7 @@ class DiskService:
         b["dx"] = number
         st = self.cpu.st
         st[S.EFLAGS] = (int(st[S.EFLAGS]) & ~(S.DF | S.TF)) | S.IF
-        b.far_jump(0, BOOT_ADDR)
+        b.far_jump(segment, offset)
 
     def _wait_key(self) -> None:
         """Halt with interrupts on in the ROM's boot-failed stub until a key arrives."""
@@ -762,6 +785,7 @@ def install(bios: Bios) -> None:
     """Open the configured images, register INT 13h/40h/19h and the boot-failed service,
     add the ROM tables and the POST hook, write the CMOS disk bytes."""
     service = DiskService(bios)
+    check_cd_boot(bios.machine.config, service)
     bios.disks = service                                      # type: ignore[attr-defined]
     bios.machine.backends.append(_Closer(service))
     bios.register(0x13, service.int13)
@@ -771,3 +795,17 @@ def install(bios: Bios) -> None:
     bios.tables.update(service.tables())
     bios.post_hooks.append(service.post)
     service.setup_cmos()
+
+
+def check_cd_boot(cfg: Any, service: DiskService) -> None:
+    """Refuse a CD that is the only boot device (``-boot d``, or ``once=d``) but cannot boot (no
+    El Torito catalog, an emulation entry...): DiskError, one ``pyx86`` line before the guest runs.
+    With other drives in the order (``-boot dc``) INT 19h reports it and goes on."""
+    only_cd = "d" in (cfg.boot_order.lower(), (cfg.boot_once or "").lower())
+    if not only_cd or service.cdrom is None:
+        return
+    try:
+        bootable_entry(service.cdrom.image)
+    except ElToritoError as e:
+        service.close()
+        raise DiskError(f"CD image {cfg.cdrom}: {e}") from None

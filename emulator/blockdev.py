@@ -34,6 +34,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chardev import CharBackend
+
 SECTOR = 512
 CD_SECTOR = 2048
 MAX_CHS_CYLINDERS = 1024
@@ -315,3 +317,41 @@ class DiskImage:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: the IDE drive options, in the order the machine opens them
+IDE_DRIVES = ("hda", "hdb", "hdc", "hdd", "cdrom")
+
+
+def open_drive_images(paths: dict[str, str | os.PathLike[str] | None],
+                      snapshot: bool) -> dict[str, DiskImage]:
+    """Open the IDE drives' images once, by option name (``hda``... ``cdrom``): hard disks read-write
+    when the file allows (``snapshot``: into an overlay), the CD-ROM read-only in 2048-byte sectors
+    (an ISO 9660 image, ECMA-119 "Logical Sector").  The IDE controller and the BIOS share these
+    objects, so the guest sees one disk and one overlay.  DiskError closes what was opened."""
+    images: dict[str, DiskImage] = {}
+    try:
+        for name in IDE_DRIVES:
+            path = paths.get(name)
+            if path is None:
+                continue
+            if name == "cdrom":
+                images[name] = DiskImage(path, writable=False, sector_size=CD_SECTOR)
+            else:
+                images[name] = DiskImage(path, snapshot=snapshot)
+    except DiskError:
+        for img in images.values():
+            img.close()
+        raise
+    return images
+
+
+class ImageCloser(CharBackend):
+    """Closes disk images when the machine closes its back ends (``Machine.close``)."""
+
+    def __init__(self, images: dict[str, DiskImage]) -> None:
+        self.images = images
+
+    def close(self) -> None:
+        for img in self.images.values():
+            img.close()

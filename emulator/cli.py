@@ -78,6 +78,8 @@ class Config:
     fdb: Path | None = None
     hda: Path | None = None
     hdb: Path | None = None
+    hdc: Path | None = None                 # secondary IDE master (where -cdrom goes)
+    hdd: Path | None = None
     cdrom: Path | None = None
     boot_order: str = "cad"                 # QEMU's default order: floppy, hard disk, CD-ROM
     boot_once: str | None = None
@@ -116,7 +118,7 @@ class _Once(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
-DRIVE_OPTIONS = ("fda", "fdb", "hda", "hdb", "cdrom")
+DRIVE_OPTIONS = ("fda", "fdb", "hda", "hdb", "hdc", "hdd", "cdrom")
 
 
 def _build_parser() -> _Parser:
@@ -146,7 +148,10 @@ def _build_parser() -> _Parser:
     g.add_argument("-fdb", action=_Once, metavar="FILE", help="floppy disk image in drive B:")
     g.add_argument("-hda", action=_Once, metavar="FILE", help="first IDE hard disk image")
     g.add_argument("-hdb", action=_Once, metavar="FILE", help="second IDE hard disk image")
-    g.add_argument("-cdrom", action=_Once, metavar="FILE", help="CD-ROM image (ISO 9660)")
+    g.add_argument("-hdc", action=_Once, metavar="FILE", help="third IDE hard disk image")
+    g.add_argument("-hdd", action=_Once, metavar="FILE", help="fourth IDE hard disk image")
+    g.add_argument("-cdrom", action=_Once, metavar="FILE",
+                   help="CD-ROM image (ISO 9660; secondary IDE master, read-only)")
     g.add_argument("-snapshot", action="store_true",
                    help="write to temporary copies: the image files are not changed")
     g.add_argument("image", nargs="?", metavar="IMAGE", help="the same as -hda IMAGE")
@@ -158,8 +163,11 @@ def _build_parser() -> _Parser:
                    help="load this BIOS ROM image instead of pyx86's own")
     g.add_argument("-no-reboot", dest="no_reboot", action="store_true",
                    help="exit instead of rebooting when the guest resets")
-    g.add_argument("-kernel", action=_Once, metavar="FILE", help="boot this Linux kernel (bzImage) directly")
-    g.add_argument("-initrd", action=_Once, metavar="FILE", help="initial ram disk for -kernel")
+    g.add_argument("-kernel", action=_Once, metavar="FILE",
+                   help="boot this Linux kernel (bzImage, boot protocol 2.02 or newer) directly "
+                        "after the BIOS; it wins over the disks, which stay attached")
+    g.add_argument("-initrd", action=_Once, metavar="FILE",
+                   help="initial ram disk for -kernel, loaded at the top of RAM")
     g.add_argument("-append", metavar="CMDLINE", help="kernel command line for -kernel")
     g = p.add_argument_group("display and character devices")
     g.add_argument("-display", metavar="TYPE",
@@ -417,7 +425,9 @@ def parse_config(args: argparse.Namespace) -> Config:
             raise UsageError("give the hard disk image either as IMAGE or with -hda, not both")
         args.hda = args.image
     disks = {opt: check_readable(getattr(args, opt), "disk image") if getattr(args, opt) else None
-             for opt in ("fda", "fdb", "hda", "hdb", "cdrom")}
+             for opt in DRIVE_OPTIONS}
+    if args.hdc is not None and args.cdrom is not None:
+        raise UsageError("-hdc and -cdrom both want the secondary IDE master: give one of them")
     if args.kernel is None:
         for opt in ("initrd", "append"):
             if getattr(args, opt) is not None:
@@ -465,10 +475,6 @@ def _writable_path(text: str, option: str) -> Path:
 
 def _unavailable(config: Config) -> str | None:
     """The first thing ``config`` asks for that this version cannot do yet, or None."""
-    if config.cdrom is not None:
-        return "-cdrom is not available yet in this version"
-    if config.kernel is not None:
-        return "-kernel is not available yet in this version"
     for driver, _ in config.devices:
         if driver == "ne2k_isa":
             return "-device ne2k_isa is not available yet in this version"

@@ -34,18 +34,21 @@ from devices.cmos import CMOS, parse_rtc_base
 from devices.debugport import DebugConsole, DebugExit, PostCodePort
 from devices.dma import DMA
 from devices.i8042 import I8042
+from devices.ide import IdeChannel, ide_channels
 from devices.pic import DualPIC
 from devices.pit import PIT
 from devices.sysctrl import SystemControlA, SystemControlB
 from devices.uart import UART
 from devices.vga import VGA
 
-from . import snapshot
+from . import linuxboot, snapshot
+from .blockdev import IDE_DRIVES, ImageCloser, open_drive_images
 from .chardev import CharBackend, parse_serial_spec
 from .cli import Config
 from .clock import Clock
 from .cpu import state as S
 from .cpu.cpu import CPU
+from .linuxboot import LinuxBoot
 from .portbus import PortBus
 
 KiB = 1 << 10
@@ -105,6 +108,8 @@ class Machine:
         self.backends: list[CharBackend] = []
         #: a front end (window, terminal) can still send keys: an idle guest is not stuck
         self.interactive = False
+        #: -kernel: the checked load plan; the BIOS's INT 19h starts it (see bios.linuxboot)
+        self.linux: LinuxBoot | None = _linux_boot(config)
 
         # --- the chipset -------------------------------------------------------------
         self.pic = DualPIC()
@@ -130,9 +135,15 @@ class Machine:
         dc = debugcon if debugcon is not None else (
             self._backend(config.debugcon, "-debugcon") if config.debugcon else None)
         self.debugcon = DebugConsole(dc.write if dc is not None else None)
+        # IDE: -hda/-hdb on the primary channel, -cdrom (or -hdc) and -hdd on the secondary; the
+        # BIOS serves its drives from these same image objects (one disk, one -snapshot overlay)
+        self.drive_images = open_drive_images(
+            {name: getattr(config, name, None) for name in IDE_DRIVES}, config.snapshot)
+        self.backends.append(ImageCloser(self.drive_images))
+        self.ide: list[IdeChannel] = ide_channels(self.drive_images, self.irq[14], self.irq[15], trace)
         self.devices: list[Device] = [self.pic, self.pit, self.port61, self.port92, self.kbc,
                                       self.cmos, self.dma, self.port80, self.debugcon, self.vga,
-                                      *self.uarts]
+                                      *self.uarts, *self.ide]
         for driver, props in config.devices:
             if driver == "isa-debug-exit":
                 self.devices.append(DebugExit(self._debug_exit, int(props.get("iobase", 0x501)),
@@ -267,6 +278,8 @@ class Machine:
             if self.step_trace:
                 budget = 1
                 self._trace_step()
+            if st[S.IO_READY] and self.pic.intr:
+                budget = 1          # first finish the IN/INS the bus answered (see INTR below)
             before = int(st[S.ICOUNT])
             reason = cpu.run(budget)
             self.executed += int(st[S.ICOUNT]) - before
@@ -280,7 +293,10 @@ class Machine:
             clock.run_due()
             if self.realtime:
                 self._pace()
-            st[S.INTR] = 1 if self.pic.intr else 0
+            # an interrupt is taken between instructions: the core would check INTR before it
+            # finishes an IN/INS whose value the bus just gave (a device may raise its IRQ on
+            # that read, as IDE does on the last data word), so hold INTR back one instruction
+            st[S.INTR] = 1 if self.pic.intr and not st[S.IO_READY] else 0
         return self._stop
 
     def _handle_exit(self, reason: int) -> None:
@@ -438,3 +454,16 @@ def _rtc_base(text: str):
         return parse_rtc_base(text)
     except ValueError as e:
         raise MachineError(f"-rtc base={text}: {e}") from None
+
+
+def _linux_boot(config: Config) -> LinuxBoot | None:
+    """The load plan of ``-kernel`` (None without it); MachineError for a file it cannot boot."""
+    if config.kernel is None:
+        return None
+    if config.bios is not None:
+        raise MachineError("-kernel needs pyx86's own BIOS: it cannot be used with -bios")
+    top = linuxboot.ram_top(config.ram_size, config.cpu.address_bits)
+    try:
+        return linuxboot.plan_from_files(config.kernel, config.initrd, config.append, top)
+    except linuxboot.LinuxBootError as e:
+        raise MachineError(str(e)) from None
