@@ -1,5 +1,10 @@
 """Guest instructions per second of the CPU core on the two benchmark mixes.
 
+``test_mips_paged`` runs the 32-bit mix again in protected mode with paging
+on (every page identity-mapped through 4 KiB page tables, switched on with
+``cpu.write_cr``), so its figure can be read next to the flat one: the
+difference is the cost of the page-table walks and the software TLB.
+
 Each round reloads the guest (memory and registers, see ``guests.load_mix``)
 outside the timed part, then times ``cpu.run`` until the guest's HLT.  The
 core is compiled (or loaded from numba's cache) by an untimed short run
@@ -64,8 +69,53 @@ def check_run(cpu, name: str, reason: int, retired: int, expected: int) -> None:
     assert retired == expected, f"{name}: cpu.icount advanced by {retired}, expected {expected}"
 
 
+# Paged run: page directory and tables (identity map of the first PAGED_MAP bytes) above the guest
+PAGE_DIR = 0x300000
+PAGED_MAP = 8 << 20
+
+
+def page_tables() -> list[tuple[int, bytes]]:
+    """(physical address, bytes) of a page directory and tables identity-mapping ``PAGED_MAP``
+    bytes with 4 KiB pages (present, writable, A and D already set)."""
+    import numpy as np
+
+    n_tables = PAGED_MAP >> 22
+    pd = np.zeros(1024, dtype=np.uint32)
+    pd[:n_tables] = PAGE_DIR + 0x1000 * (1 + np.arange(n_tables, dtype=np.uint32)) | 0x23
+    pte = (np.arange(PAGED_MAP >> 12, dtype=np.uint32) << 12) | 0x63
+    return [(PAGE_DIR, pd.tobytes()), (PAGE_DIR + 0x1000, pte.tobytes())]
+
+
+def load_mix_paged(cpu, name: str, outer: int) -> int:
+    """``load_mix``, then protected mode (``set_flat32(protected=True)``) with paging on."""
+    from emulator.cpu import state as S
+
+    expected = load_mix(cpu, name, outer=outer)
+    cpu.set_flat32(protected=True)
+    for addr, blob in page_tables():
+        cpu.write_phys(addr, blob)
+    cpu.write_cr(3, PAGE_DIR)
+    cr0 = int(cpu.st[S.CR0]) & ~(S.CR0_CD | S.CR0_NW)     # caches on, as an OS would have them
+    cpu.write_cr(0, cr0 | S.CR0_PG | S.CR0_PE)
+    return expected
+
+
 @pytest.mark.parametrize("name", sorted(MIXES))
 def test_mips(benchmark, capsys, name):
+    measure(benchmark, capsys, name, load_mix, name)
+
+
+def test_mips_paged(benchmark, capsys):
+    """mix32 with paging on (reported as ``mix32-paged``)."""
+    from emulator.cpu.cpu import CPU
+
+    if not hasattr(CPU, "write_cr"):
+        pytest.skip("this core has no paging (CPU.write_cr)")
+    measure(benchmark, capsys, "mix32", load_mix_paged, "mix32-paged")
+
+
+def measure(benchmark, capsys, name: str, load, label: str) -> None:
+    """Time guest ``name`` loaded by ``load(cpu, name, outer=...)``; print its MIPS as ``label``."""
     from emulator.cpu.cpu import CPU
 
     target = _env_int("PYX86_BENCH_INSNS", DEFAULT_INSTRUCTIONS)
@@ -78,19 +128,19 @@ def test_mips(benchmark, capsys, name):
 
     # Untimed warm-up: compiles the core (or loads it from the cache) and
     # checks the guest runs to HLT with the right count on a short run.
-    short = load_mix(cpu, name, outer=2)
-    check_run(cpu, name, *run_to_hlt(cpu, short, slice_), short)
+    short = load(cpu, name, outer=2)
+    check_run(cpu, label, *run_to_hlt(cpu, short, slice_), short)
 
     results: list[tuple[int, int]] = []
 
     def setup():
-        load_mix(cpu, name, outer=outer)
+        load(cpu, name, outer=outer)
 
     def run():
         results.append(run_to_hlt(cpu, expected, slice_))
 
     def teardown():  # untimed, while the CPU still holds this round's exit state
-        check_run(cpu, name, *results[-1], expected)
+        check_run(cpu, label, *results[-1], expected)
 
     benchmark.pedantic(run, setup=setup, teardown=teardown, rounds=ROUNDS, warmup_rounds=1, iterations=1)
     assert results, "the benchmark did not run"
@@ -103,5 +153,5 @@ def test_mips(benchmark, capsys, name):
     benchmark.extra_info["mips"] = round(mips, 2)
     benchmark.extra_info["mips_best"] = round(expected / stats.min / 1e6, 2)
     with capsys.disabled():
-        print(f"\n{name}: {expected:,} instructions, mean {stats.mean:.3f} s, "
+        print(f"\n{label}: {expected:,} instructions, mean {stats.mean:.3f} s, "
               f"min {stats.min:.3f} s -> {mips:.1f} MIPS (best {expected / stats.min / 1e6:.1f})")

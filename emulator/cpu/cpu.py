@@ -14,6 +14,11 @@ from . import state as S
 from .interp import run as _run
 from .interrupts import deliver_interrupt as _deliver
 from .models import DEFAULT_MODEL, Model, apply_model, get_model
+from .ops_system import write_cr0 as _write_cr0
+from .paging import tlb_flush as _tlb_flush
+from .segments import refresh_fast_limits as _refresh_fast_limits
+from .segments import set_fast_limits as _set_fast_limits
+from .slowpath import install as _install_slow_entry
 from .vgamem import vga_rd8, vga_wr8
 
 _SEG_INDEX = {name: i for i, name in enumerate(S.SEG_NAMES)}
@@ -56,10 +61,13 @@ class CPU:
         st[S.RAM_SIZE] = keep or self.ram_size
         st[S.FAULT] = -1
         st[S.FAULT_CODE] = -1
+        _install_slow_entry(st)
         st[S.EFLAGS] = self.model.flags_fixed1
         st[S.A20_MASK] = (1 << self.model.address_bits) - 1
         st[S.CR0] = 0x60000010 if self.model.has_386 else 0
         st[S.IDTR_LIMIT] = 0x3FF
+        st[S.DR0 + 6] = 0xFFFF0FF0 if self.model.has_386 else 0
+        st[S.DR0 + 7] = 0x400 if self.model.has_386 else 0
         st[S.GDTR_LIMIT] = 0xFFFF
         st[S.EDX] = self.model.cpuid_signature or (0x0300 if self.model.has_386 else 0)
         for seg in range(6):
@@ -76,6 +84,30 @@ class CPU:
     def set_page_kind(self, start: int, end: int, kind: int) -> None:
         """Mark physical pages covering [start, end) as ``state.PG_*`` ``kind``."""
         self.pmap[start >> S.PAGE_SHIFT : (end + 0xFFF) >> S.PAGE_SHIFT] = kind
+        self.flush_tlb()
+
+    def flush_tlb(self) -> None:
+        """Drop every cached translation (after the host edits page tables or the memory map)."""
+        _tlb_flush(self.st, False)
+
+    def write_cr(self, n: int, value: int) -> None:
+        """Write CR0, CR3 or CR4 as the MOV CRn instruction does (mode and TLB follow)."""
+        st = self.st
+        value = int(value) & 0xFFFFFFFF
+        if n == 0:
+            fault = int(st[S.FAULT])
+            _write_cr0(st, value)
+            if int(st[S.FAULT]) != fault:
+                st[S.FAULT] = fault
+                raise ValueError(f"CR0 value {value:#x} is invalid (PG without PE, or NW without CD)")
+        elif n == 3:
+            st[S.CR3] = value & 0xFFFFF018
+            _tlb_flush(st, True)
+        elif n == 4:
+            st[S.CR4] = value
+            _tlb_flush(st, False)
+        else:
+            raise ValueError(f"no control register CR{n} to write")
 
     @property
     def a20(self) -> bool:
@@ -85,7 +117,10 @@ class CPU:
     @a20.setter
     def a20(self, on: bool) -> None:
         full = (1 << self.model.address_bits) - 1
-        self.st[S.A20_MASK] = full if on or self.model.address_bits <= 20 else full & ~(1 << 20)
+        mask = full if on or self.model.address_bits <= 20 else full & ~(1 << 20)
+        if int(self.st[S.A20_MASK]) != mask:
+            self.st[S.A20_MASK] = mask
+            self.flush_tlb()
 
     def write_phys(self, addr: int, data: bytes) -> None:
         """Store ``data`` at physical ``addr`` (host access: ROM pages are written too)."""
@@ -112,14 +147,25 @@ class CPU:
         st[S.BASE + i] = (selector & 0xFFFF) << 4
         st[S.LIMIT + i] = 0xFFFF
         st[S.ATTR + i] = 0x93 if i != S.CS else 0x9B
+        _set_fast_limits(st, i)
 
-    def set_flat32(self) -> None:
-        """Give every segment base 0, a 4 GiB limit and 32-bit default size (test harness mode)."""
+    def set_flat32(self, protected: bool = False) -> None:
+        """Give every segment base 0, a 4 GiB limit and 32-bit default size (test harness mode).
+
+        ``protected``: also set CR0.PE at CPL 0 with selectors 08h (code) and 10h (data), as a
+        flat GDT would give (only the caches are set; the GDT itself is the caller's).
+        """
+        st = self.st
+        if protected:
+            st[S.CR0] = int(st[S.CR0]) | S.CR0_PE
+            st[S.CPL] = 0
+            st[S.TLB_USER] = 0
         for i in range(6):
-            self.st[S.SEL + i] = 0
-            self.st[S.BASE + i] = 0
-            self.st[S.LIMIT + i] = 0xFFFFFFFF
-            self.st[S.ATTR + i] = (0x9B if i == S.CS else 0x93) | S.ATTR_DB
+            st[S.SEL + i] = (0x08 if i == S.CS else 0x10) if protected else 0
+            st[S.BASE + i] = 0
+            st[S.LIMIT + i] = 0xFFFFFFFF
+            st[S.ATTR + i] = (0x9B if i == S.CS else 0x93) | S.ATTR_DB | (0x8000 if protected else 0)
+        _refresh_fast_limits(st)
 
     def __getitem__(self, name: str) -> int:
         st = self.st
@@ -167,6 +213,7 @@ class CPU:
     # --- running ---------------------------------------------------------------
     def run(self, budget: int) -> int:
         """Execute up to ``budget`` instructions; return the exit reason (``state.EXIT_*``)."""
+        _install_slow_entry(self.st)  # the entry's address is per process (snapshots carry old ones)
         return int(_run(self.st, self.mem, budget))
 
     def step(self) -> int:
@@ -185,6 +232,7 @@ class CPU:
 
     def deliver_interrupt(self, vector: int) -> None:
         """Take hardware interrupt ``vector`` now (after ``EXIT_INTR``), as the CPU does on INTA."""
+        _install_slow_entry(self.st)
         _deliver(self.st, self.mem, vector & 0xFF)
 
     def exit_location(self) -> str:
@@ -197,7 +245,9 @@ class CPU:
         eip = int(st[S.EXIT_EIP]) if eip is None else eip
         out = bytearray()
         for k in range(n):
-            pa = (int(st[S.BASE + S.CS]) + eip + k) & 0xFFFFFFFF & int(st[S.A20_MASK])
+            pa = self.linear_to_physical((int(st[S.BASE + S.CS]) + eip + k) & 0xFFFFFFFF)
+            if pa is None:
+                break
             kind = int(self.pmap[pa >> S.PAGE_SHIFT])
             if kind == S.PG_BIOS_ALIAS:
                 pa &= 0xFFFFF
@@ -205,6 +255,32 @@ class CPU:
                 break
             out.append(int(self.ram[pa]))
         return bytes(out)
+
+    def linear_to_physical(self, la: int) -> int | None:
+        """Physical address of linear ``la`` by the current page tables (None: not mapped).
+
+        A debugger's view: no accessed bits are set and the TLB is not consulted.
+        """
+        st = self.st
+        mask = int(st[S.A20_MASK])
+        if not int(st[S.CR0]) & S.CR0_PG:
+            return la & mask
+
+        def entry(pa: int) -> int:
+            pa &= mask
+            if pa + 4 > len(self.ram) or self.pmap[pa >> S.PAGE_SHIFT] not in (S.PG_RAM, S.PG_ROM):
+                return 0
+            return int.from_bytes(self.ram[pa : pa + 4].tobytes(), "little")
+
+        pde = entry((int(st[S.CR3]) & 0xFFFFF000) | ((la >> 20) & 0xFFC))
+        if not pde & 1:
+            return None
+        if pde & 0x80 and int(st[S.CR4]) & S.CR4_PSE:
+            return ((pde & 0xFFC00000) | (la & 0x3FFFFF)) & mask
+        pte = entry((pde & 0xFFFFF000) | ((la >> 10) & 0xFFC))
+        if not pte & 1:
+            return None
+        return ((pte & 0xFFFFF000) | (la & 0xFFF)) & mask
 
     def describe_next(self) -> str:
         """``CS:EIP  bytes (disassembly)`` of the instruction about to execute (for traces)."""

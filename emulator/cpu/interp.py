@@ -8,9 +8,11 @@ raised by a handler restart the instruction through its exception vector.
 
 import numpy as np
 
+from .debug import code_breakpoint
 from .decode import REG, decode_rm, get_reg, imm, insn_length, lockable, set_reg
+from .farcall import OP_EXCEPTION, OP_FETCH_FAULT, slow
 from .flags import logic_flags
-from .interrupts import VEC_GP, VEC_UD, deliver_exception, real_interrupt
+from .interrupts import VEC_DB, VEC_GP, VEC_NM, VEC_UD
 from .jit import hot, njit
 from .memory import check_limit, fetch_start, ld8, raise_fault
 from .ops_0f import op_0f
@@ -50,9 +52,20 @@ from .ops_string import op_in_out, op_ins_outs, op_string
 from .state import (
     ATTR,
     ATTR_DB,
+    BASE,
     CF,
+    CPL,
+    CR0,
+    CR0_EM,
+    CR0_TS,
+    CR4,
+    CR4_PVI,
+    CR4_VME,
     CS,
+    DB_PENDING,
     DF,
+    DR6,
+    DR7,
     DS,
     EAX,
     EFLAGS,
@@ -69,6 +82,7 @@ from .state import (
     EXIT_UNIMPL,
     FAULT,
     FETCH_AVAIL,
+    FETCH_LA,
     FETCH_STOP,
     FS,
     GS,
@@ -76,6 +90,8 @@ from .state import (
     ICOUNT,
     IF,
     INTR,
+    IO_READY,
+    IOPL,
     Q_80186,
     Q_ALIASES_8086,
     Q_DE_NEXT_IP,
@@ -88,7 +104,12 @@ from .state import (
     SCRATCH,
     SHADOW_ICOUNT,
     SS,
+    SS_SHADOW,
     TF,
+    TLB_USER,
+    VIF,
+    VIP,
+    VM,
 )
 
 _PREFIX = np.zeros(256, dtype=np.uint8)
@@ -106,17 +127,54 @@ def flag_ops(st, op):
         fl &= ~CF
     elif op == 0xF9:
         fl |= CF
-    elif op == 0xFA:
-        fl &= ~IF
-    elif op == 0xFB:
-        if (fl & IF) == 0:
-            st[SHADOW_ICOUNT] = st[ICOUNT] + 1  # STI delays interrupts by one instruction
-        fl |= IF
+    elif op == 0xFA or op == 0xFB:
+        if (st[CR0] & 1) != 0 and (st[CPL] > ((fl & IOPL) >> 12) or (fl & VM) != 0):
+            if not iopl_virtual_if(st, op):
+                raise_fault(st, VEC_GP, 0)
+            return
+        if op == 0xFA:
+            fl &= ~IF
+        else:
+            if (fl & IF) == 0:
+                st[SHADOW_ICOUNT] = st[ICOUNT] + 1  # STI delays interrupts by one instruction
+            fl |= IF
     elif op == 0xFC:
         fl &= ~DF
     else:
         fl |= DF
     st[EFLAGS] = fl
+
+
+@njit
+def debug_traps(st, mem, flags0):
+    """After an instruction: clear RF, and take the single-step and data-breakpoint traps
+    (SDM Vol. 3, 17.3.1); none right after MOV SS / POP SS.  False if the CPU shut down."""
+    if flags0 & RF:
+        st[EFLAGS] &= ~RF  # RF lasts for one instruction (SDM Vol. 3, 17.3.1.1)
+    if st[ICOUNT] == st[SS_SHADOW]:
+        return True
+    trap = st[DB_PENDING] != 0
+    st[DB_PENDING] = 0
+    if flags0 & TF:
+        st[DR6] |= 0x4000  # BS
+        trap = True
+    if trap:
+        return slow(st, mem, OP_EXCEPTION, VEC_DB, st[EIP], 0, 0) != 0
+    return True
+
+
+@njit
+def iopl_virtual_if(st, op):
+    """CLI/STI without the IOPL: with CR4.VME (virtual-8086, IOPL < 3) or CR4.PVI (CPL 3)
+    they change VIF instead; STI with VIP set raises #GP (SDM Vol. 3, 20.4).  False: #GP."""
+    fl = st[EFLAGS]
+    virtual = (st[CR4] & CR4_VME) != 0 if fl & VM else (st[CR4] & CR4_PVI) != 0 and st[CPL] == 3
+    if (fl & VM) != 0 and (fl & IOPL) == IOPL:
+        virtual = False
+    if not virtual or (op == 0xFB and (fl & VIP) != 0):
+        return False
+    st[EFLAGS] = (fl & ~VIF) if op == 0xFA else (fl | VIF)
+    return True
 
 
 @hot
@@ -212,7 +270,7 @@ def execute(st, mem, pc, op, osz, asz, seg, rep, eip0, pc0, ipmask, room):
                 return pc
             return op_enter_leave(st, mem, pc, op, osz)
         if op == 0xCF:
-            return op_iret(st, mem, osz)
+            return op_iret(st, mem, osz, (eip0 + pc - pc0) & ipmask)
         if op == 0xCD:
             pc += 1
         return op_int(st, mem, pc, op, (eip0 + pc - pc0) & ipmask)
@@ -255,6 +313,9 @@ def execute(st, mem, pc, op, osz, asz, seg, rep, eip0, pc0, ipmask, room):
         raise_fault(st, VEC_UD, -1)
         return pc
     if op == 0xF4:
+        if (st[CR0] & 1) != 0 and st[CPL] != 0:
+            raise_fault(st, VEC_GP, 0)
+            return pc
         st[HALTED] = 1
         st[EXIT_REASON] = EXIT_HLT
         st[EIP] = (eip0 + pc - pc0) & ipmask
@@ -278,7 +339,13 @@ def op_test_imm_acc(st, mem, pc, op, osz):
 
 @njit
 def op_esc(st, mem, pc, asz, seg):
-    """D8-DF: without a coprocessor only the ModRM is decoded (8086/286); x87 is a later issue."""
+    """D8-DF: without a coprocessor only the ModRM is decoded (8086/286); x87 is a later issue.
+
+    CR0.EM or CR0.TS make them raise #NM (SDM Vol. 3, 2.5: software emulation, task switch).
+    """
+    if (st[CR0] & (CR0_EM | CR0_TS)) != 0:
+        raise_fault(st, VEC_NM, -1)
+        return pc
     if st[Q_FPU] != 0:
         st[EXIT_REASON] = EXIT_UNIMPL
         return R_EXIT_STAY
@@ -294,7 +361,8 @@ def run(st, mem, budget):
     st[EXIT_REASON] = EXIT_BUDGET
     end = st[ICOUNT] + budget
     while st[ICOUNT] < end:
-        if st[INTR] != 0 and (st[EFLAGS] & IF) != 0 and st[ICOUNT] != st[SHADOW_ICOUNT]:
+        if (st[INTR] != 0 and (st[EFLAGS] & IF) != 0 and st[ICOUNT] != st[SHADOW_ICOUNT]
+                and st[IO_READY] == 0):  # an IN the host answered completes first
             st[EXIT_REASON] = EXIT_INTR
             st[EXIT_EIP] = st[EIP]
             return EXIT_INTR
@@ -309,12 +377,18 @@ def run(st, mem, budget):
         ipmask = 0xFFFFFFFF if code32 else 0xFFFF
         pc0 = fetch_start(st, mem, eip0, code32)
         pc = pc0
-        if pc0 == SCRATCH and insn_length(mem, pc0, code32) > st[FETCH_AVAIL]:
+        if (st[DR7] & 0xFF) != 0 and (flags0 & RF) == 0 and code_breakpoint(
+                st, (st[BASE + CS] + eip0) & 0xFFFFFFFF):
+            raise_fault(st, VEC_DB, -1)  # instruction breakpoint: a fault before it runs
+        elif pc0 == SCRATCH and insn_length(mem, pc0, code32) > st[FETCH_AVAIL]:
             if st[FETCH_STOP] == 1:
                 st[EXIT_REASON] = EXIT_BAD_FETCH
                 st[EXIT_EIP] = eip0
                 return EXIT_BAD_FETCH
-            raise_fault(st, VEC_GP, 0)
+            if st[FETCH_STOP] == 2:  # the bytes it needs are on a page it may not fetch from
+                slow(st, mem, OP_FETCH_FAULT, st[FETCH_LA], st[TLB_USER], 0, 0)
+            else:
+                raise_fault(st, VEC_GP, 0)
         else:
             osz = 4 if code32 else 2
             asz = code32
@@ -372,10 +446,10 @@ def run(st, mem, budget):
                         st[EXIT_EIP] = eip0
                         return st[EXIT_REASON]
                     st[ICOUNT] += 1
-                    if (flags0 & (TF | RF)) != 0:
-                        st[EFLAGS] &= ~RF  # RF lasts for one instruction (SDM Vol. 3, 17.3.1.1)
-                        if flags0 & TF:  # single-step trap after the instruction (SDM Vol. 3, 17.3.1.4)
-                            real_interrupt(st, mem, 1, st[EIP])
+                    if (flags0 & (TF | RF)) != 0 or st[DB_PENDING] != 0:
+                        if not debug_traps(st, mem, flags0):
+                            st[EXIT_EIP] = st[EIP]
+                            return st[EXIT_REASON]
                     continue
                 if st[FAULT] == 0 and st[Q_DE_NEXT_IP] != 0 and r >= 0:
                     eip0 = (eip0 + r - pc0) & ipmask
@@ -385,7 +459,7 @@ def run(st, mem, budget):
         st[EIP] = eip0
         st[EFLAGS] = flags0
         st[ICOUNT] += 1
-        if not deliver_exception(st, mem, vec, eip0):
+        if slow(st, mem, OP_EXCEPTION, vec, eip0, 1, 0) == 0:
             st[EXIT_EIP] = eip0
             if st[EXIT_REASON] == EXIT_BUDGET:
                 st[EXIT_REASON] = EXIT_SHUTDOWN

@@ -1,24 +1,25 @@
-"""Interrupts, exceptions and real-mode segment loads.
+"""Interrupts and exceptions: the real-mode IVT, the choice of mode, double and triple faults.
 
 Real-address-mode interrupt handling follows Intel SDM Vol. 3, 20.1.4: push
 FLAGS, CS and IP (16 bits each), clear IF, TF, AC and RF, and load CS:IP from
 the 4-byte vector at IDTR.base + 4 * vector.  A fault while delivering an
 exception becomes a double fault (#DF, vector 8); a fault while delivering
-#DF shuts the processor down (SDM Vol. 3, 6.15, "Interrupt 8").
+#DF shuts the processor down (SDM Vol. 3, 6.15, "Interrupt 8").  Protected-mode
+delivery through the IDT is in :mod:`emulator.cpu.protected`.
 """
 
-from .jit import njit
+from .farcall import OP_EXCEPTION, OP_INTERRUPT, slow
+from .jit import cold, njit
 from .memory import lin_rd, push, raise_fault
+from .segments import load_seg_real
 from .state import (
     AC,
-    BASE,
     CR0,
     CS,
     EFLAGS,
     EIP,
     EXIT_REASON,
     EXIT_SHUTDOWN,
-    EXIT_UNIMPL,
     FAULT,
     FAULT_CODE,
     FAULT_DEPTH,
@@ -36,14 +37,6 @@ from .state import (
 
 VEC_DE, VEC_DB, VEC_BP, VEC_OF, VEC_BR, VEC_UD, VEC_NM, VEC_DF = 0, 1, 3, 4, 5, 6, 7, 8
 VEC_TS, VEC_NP, VEC_SS, VEC_GP, VEC_PF = 10, 11, 12, 13, 14
-
-
-@njit
-def load_seg_real(st, seg, sel):
-    """Real-mode segment load: selector and base change, the cached limit and attributes stay."""
-    sel &= 0xFFFF
-    st[SEL + seg] = sel
-    st[BASE + seg] = sel << 4
 
 
 @njit
@@ -69,9 +62,6 @@ def real_interrupt(st, mem, vector, ret_eip):
 
     Returns False when a fault was raised on the way (left in ``st[FAULT]``).
     """
-    if st[CR0] & 1:
-        st[EXIT_REASON] = EXIT_UNIMPL  # protected-mode delivery arrives with the PM issue
-        return False
     if vector * 4 + 3 > st[IDTR_LIMIT]:
         raise_fault(st, VEC_GP, vector * 8 + 2)
         return False
@@ -91,30 +81,68 @@ def real_interrupt(st, mem, vector, ret_eip):
 
 
 @njit
-def deliver_exception(st, mem, vector, ret_eip):
-    """Deliver the pending exception ``vector``; escalate to #DF and shutdown on nested faults.
+def interrupt(st, mem, vector, ret_eip, soft, code):
+    """Deliver ``vector`` in the current mode; ``code`` is the error code or -1.
 
+    ``soft``: 0 for external interrupts and trap-class exceptions, 1 for INT n, 2 for
+    INT3 and INTO, 3 for fault-class exceptions.  Virtual-8086 INT n with IOPL < 3
+    raises #GP(0) (SDM Vol. 3, 20.2.7).
+    """
+    if (st[CR0] & 1) == 0:
+        return real_interrupt(st, mem, vector, ret_eip)
+    return slow(st, mem, OP_INTERRUPT, vector, ret_eip, soft, code) != 0
+
+
+@njit
+def has_error_code(vector):
+    return vector == VEC_DF or (vector >= VEC_TS and vector <= VEC_PF) or vector == 17
+
+
+@njit
+def contributory(vector):
+    return vector == VEC_DE or (vector >= VEC_TS and vector <= VEC_GP)
+
+
+@cold
+def deliver_exception(st, mem, vector, ret_eip, fault):
+    """Deliver the pending exception ``vector`` (its error code in ``st[FAULT_CODE]``).
+
+    A fault while delivering becomes #DF when both are contributory or the first was
+    a page fault (SDM Vol. 3, 6.15, "Interrupt 8", Table 6-5); otherwise the second is
+    delivered instead; a fault while delivering #DF shuts the processor down.
+    ``fault``: a fault-class exception (restarts the instruction; RF in the pushed image).
     Returns False when the CPU shut down (``st[EXIT_REASON]`` is set).
     """
-    depth = 0
-    while True:
+    code = st[FAULT_CODE]
+    if not has_error_code(vector) or (st[CR0] & 1) == 0:
+        code = -1
+    for _ in range(6):
         st[FAULT] = -1
         st[FAULT_CODE] = -1
-        if real_interrupt(st, mem, vector, ret_eip):
+        if interrupt(st, mem, vector, ret_eip, 3 if fault and vector != VEC_DB else 0, code):
             return True
-        if st[FAULT] < 0:  # could not deliver for a reason other than a fault
+        second = st[FAULT]
+        if second < 0:  # could not deliver for a reason other than a fault
             return False
-        depth += 1
-        if depth >= 2 or vector == VEC_DF:
-            st[EXIT_REASON] = EXIT_SHUTDOWN
-            st[FAULT_DEPTH] = 2
-            st[FAULT] = -1
-            return False
-        vector = VEC_DF
+        if vector == VEC_DF:
+            break
+        if (contributory(vector) and contributory(second)) or (vector == VEC_PF and (
+                contributory(second) or second == VEC_PF)):
+            vector = VEC_DF
+            code = 0 if (st[CR0] & 1) != 0 else -1
+        else:
+            vector = second
+            code = st[FAULT_CODE]
+            if not has_error_code(vector) or (st[CR0] & 1) == 0:
+                code = -1
+    st[EXIT_REASON] = EXIT_SHUTDOWN
+    st[FAULT_DEPTH] = 2
+    st[FAULT] = -1
+    return False
 
 
 @njit
 def deliver_interrupt(st, mem, vector):
     """External interrupt acknowledged by the host (after EXIT_INTR)."""
     if st[FAULT] < 0:
-        deliver_exception(st, mem, vector, st[EIP])
+        slow(st, mem, OP_EXCEPTION, vector, st[EIP], 0, 0)

@@ -15,17 +15,22 @@ work is harmless and the run loop restarts it through the exception vector.
 
 import numpy as np
 
-from .jit import hot, njit
+from .debug import data_breakpoints
+from .farcall import OP_FETCH, OP_LIN_RD, OP_LIN_WR, OP_RD, OP_WR, slow
+from .jit import cold, hot, njit
+from .paging import translate
 from .state import (
-    A20_MASK,
     ATTR,
     ATTR_DB,
     BASE,
+    CR0,
     CS,
+    EFLAGS,
     ESP,
     FAULT,
     FAULT_CODE,
     FETCH_AVAIL,
+    FETCH_LA,
     FETCH_STOP,
     LIMIT,
     PG_BIOS_ALIAS,
@@ -35,8 +40,16 @@ from .state import (
     Q_HAS_386,
     Q_SEG_WRAP,
     RAM_OFF,
+    RLIM,
     SCRATCH,
     SS,
+    TLB,
+    TLB_ENTRIES,
+    TLB_SR,
+    TLB_SW,
+    TLB_USER,
+    VM,
+    WLIM,
 )
 from .vgamem import vga_rd8, vga_wr8
 
@@ -143,40 +156,89 @@ def phys_wr8(mem, pa, v):
 
 
 @njit
-def lin_rd_slow(st, mem, la, size):
-    """Read ``size`` bytes at linear ``la`` one byte at a time (page crossings, ROM, holes)."""
+def tlb_hit(st, la, bit):
+    """The TLB entry for ``la`` when it allows the fast access ``bit`` (shifted for CPL 3), else 0."""
+    e = st[np.uint64(TLB + ((la >> 12) & (TLB_ENTRIES - 1)))]
+    if (e >> 32) == (la >> 12) and (e & bit) != 0:
+        return e
+    return np.int64(0)
+
+
+@cold
+def lin_rd_slow(st, mem, la, size, user):
+    """Read ``size`` bytes at linear ``la`` through the page walk, byte by byte (page crossings,
+    ROM, the VGA window, holes); 0 after a page fault."""
+    la &= 0xFFFFFFFF
+    pa = translate(st, mem, la, False, user, True)
+    if pa < 0:
+        return np.int64(0)
+    first = min(size, 0x1000 - (la & 0xFFF))
+    pa2 = pa
+    if first < size:
+        pa2 = translate(st, mem, la + first, False, user, True) - first
+        if pa2 < -first:
+            return np.int64(0)
+    data_breakpoints(st, la, size, False)
     v = np.int64(0)
-    mask = st[A20_MASK]
     for k in range(size):
-        v |= phys_rd8(mem, ((la + k) & 0xFFFFFFFF) & mask) << (8 * k)
+        v |= phys_rd8(mem, (pa if k < first else pa2) + k) << (8 * k)
     return v
 
 
-@njit
-def lin_wr_slow(st, mem, la, size, v):
+@cold
+def lin_wr_slow(st, mem, la, size, v, user):
+    """Write through the page walk; both pages are checked before any byte is written."""
     if st[FAULT] >= 0:
         return
-    mask = st[A20_MASK]
+    la &= 0xFFFFFFFF
+    pa = translate(st, mem, la, True, user, True)
+    if pa < 0:
+        return
+    first = min(size, 0x1000 - (la & 0xFFF))
+    pa2 = pa
+    if first < size:
+        pa2 = translate(st, mem, la + first, True, user, True) - first
+        if pa2 < -first:
+            return
+    data_breakpoints(st, la, size, True)
     for k in range(size):
-        phys_wr8(mem, ((la + k) & 0xFFFFFFFF) & mask, v >> (8 * k))
+        phys_wr8(mem, (pa if k < first else pa2) + k, v >> (8 * k))
+
+
+@cold
+def rd_miss(st, mem, seg, off, size):
+    """An access the fast path could not do, behind the rare-path boundary (``seg`` -1: a
+    supervisor access at linear ``off``).  Not inlined: a call site per access kept the
+    inlined fast paths large, which cost about 30% of the speed (measured)."""
+    if seg < 0:
+        return slow(st, mem, OP_LIN_RD, off, size, 0, 0)
+    return slow(st, mem, OP_RD, seg, off, size, 0)
+
+
+@cold
+def wr_miss(st, mem, seg, off, size, v):
+    if seg < 0:
+        slow(st, mem, OP_LIN_WR, off, size, v, 0)
+    else:
+        slow(st, mem, OP_WR, seg, off, size, v)
 
 
 @njit
 def lin_rd(st, mem, la, size):
-    """Read at a linear address (no segment checks): used by descriptor tables and the IVT."""
-    pa = la & st[A20_MASK]
-    if (pa & 0xFFF) <= 0x1000 - size and page_kind(mem, pa) <= PG_ROM:
-        return ram_load(mem, RAM_OFF + pa, size)
-    return lin_rd_slow(st, mem, la, size)
+    """Supervisor read at a linear address (descriptor tables, IDT, TSS, the IVT)."""
+    e = tlb_hit(st, la, TLB_SR)
+    if e != 0 and (la & 0xFFF) <= 0x1000 - size:
+        return ram_load(mem, (e & 0xFFFFF000) + (la & 0xFFF), size)
+    return rd_miss(st, mem, -1, la, size)
 
 
 @njit
 def lin_wr(st, mem, la, size, v):
-    pa = la & st[A20_MASK]
-    if (pa & 0xFFF) <= 0x1000 - size and page_kind(mem, pa) == PG_RAM and st[FAULT] < 0:
-        ram_store(mem, RAM_OFF + pa, size, v)
+    e = tlb_hit(st, la, TLB_SW)
+    if e != 0 and (la & 0xFFF) <= 0x1000 - size and st[FAULT] < 0:
+        ram_store(mem, (e & 0xFFFFF000) + (la & 0xFFF), size, v)
     else:
-        lin_wr_slow(st, mem, la, size, v)
+        wr_miss(st, mem, -1, la, size, v)
 
 
 # --- segmented access --------------------------------------------------------------------
@@ -186,7 +248,7 @@ def limit_fault(st, seg):
     raise_fault(st, VEC_SS if seg == SS and st[Q_HAS_386] != 0 else VEC_GP, 0)
 
 
-@njit
+@cold
 def seg_wrap_rd(st, mem, seg, off, size):
     """8086: the bytes of a word at offset FFFFh come from FFFFh and 0000h of the segment."""
     if st[Q_SEG_WRAP] == 0:
@@ -198,7 +260,7 @@ def seg_wrap_rd(st, mem, seg, off, size):
     return v
 
 
-@njit
+@cold
 def seg_wrap_wr(st, mem, seg, off, size, v):
     if st[Q_SEG_WRAP] == 0:
         limit_fault(st, seg)
@@ -208,40 +270,104 @@ def seg_wrap_wr(st, mem, seg, off, size, v):
 
 
 @njit
+def protected_segs(st):
+    """Whether segment accesses follow protected-mode rules (PE set and not virtual-8086)."""
+    return (st[CR0] & 1) != 0 and (st[EFLAGS] & VM) == 0
+
+
+@njit
+def seg_access_ok(st, seg, off, size, write):
+    """Protected-mode checks of an access to ``seg``:``off`` (SDM Vol. 3, 5.3 and 5.5).
+
+    Unusable (null) segments, writes to code or read-only data, reads of
+    execute-only code, and offsets outside the limit (expand-down segments
+    allow limit+1 up to FFFFh or FFFFFFFFh by the B bit) raise #GP(0), or
+    #SS(0) for the stack segment.
+    """
+    attr = st[ATTR + seg]
+    ok = (attr & 0x80) != 0
+    if write:
+        ok = ok and (attr & 0x0A) == 0x02
+    else:
+        ok = ok and (attr & 0x0A) != 0x08
+    if ok:
+        end = off + size - 1
+        if (attr & 0x0C) == 0x04:  # expand-down data
+            upper = 0xFFFFFFFF if attr & ATTR_DB else 0xFFFF
+            ok = off > st[LIMIT + seg] and end <= upper
+        else:
+            ok = end <= st[LIMIT + seg]
+    if not ok:
+        raise_fault(st, VEC_SS if seg == SS else VEC_GP, 0)
+    return ok
+
+
+@cold
 def rd_slow(st, mem, seg, off, size):
-    """``rd`` off its fast path: limit wrap/fault, page crossing, ROM alias, holes."""
-    if off + size - 1 > st[LIMIT + seg]:
-        return seg_wrap_rd(st, mem, seg, off, size)
-    return lin_rd_slow(st, mem, (st[BASE + seg] + off) & 0xFFFFFFFF, size)
+    """``rd`` off its fast path: segment checks, page walk, page crossing, ROM alias, holes."""
+    if off + size - 1 > st[RLIM + seg]:
+        if not protected_segs(st):
+            if off + size - 1 > st[LIMIT + seg]:
+                return seg_wrap_rd(st, mem, seg, off, size)
+        elif not seg_access_ok(st, seg, off, size, False):
+            return np.int64(0)
+    return lin_rd_slow(st, mem, st[BASE + seg] + off, size, st[TLB_USER] != 0)
 
 
 @njit
 def rd(st, mem, seg, off, size):
     """Read ``size`` (1, 2, 4) bytes at ``seg``:``off`` (the uncommon cases in ``rd_slow``)."""
-    pa = ((st[BASE + seg] + off) & 0xFFFFFFFF) & st[A20_MASK]
-    if (off + size - 1 <= st[LIMIT + seg] and (pa & 0xFFF) <= 0x1000 - size
-            and page_kind(mem, pa) <= PG_ROM):
-        return ram_load(mem, RAM_OFF + pa, size)
-    return rd_slow(st, mem, seg, off, size)
+    la = (st[BASE + seg] + off) & 0xFFFFFFFF
+    e = st[np.uint64(TLB + ((la >> 12) & (TLB_ENTRIES - 1)))]
+    if (off + size - 1 <= st[RLIM + seg] and (la & 0xFFF) <= 0x1000 - size
+            and (e >> 32) == (la >> 12) and ((e >> st[TLB_USER]) & TLB_SR) != 0):
+        return ram_load(mem, (e & 0xFFFFF000) + (la & 0xFFF), size)
+    return rd_miss(st, mem, seg, off, size)
 
 
-@njit
+@cold
 def wr_slow(st, mem, seg, off, size, v):
-    if off + size - 1 > st[LIMIT + seg]:
-        seg_wrap_wr(st, mem, seg, off, size, v)
-    else:
-        lin_wr_slow(st, mem, (st[BASE + seg] + off) & 0xFFFFFFFF, size, v)
+    if off + size - 1 > st[WLIM + seg]:
+        if not protected_segs(st):
+            if off + size - 1 > st[LIMIT + seg]:
+                seg_wrap_wr(st, mem, seg, off, size, v)
+                return
+        elif not seg_access_ok(st, seg, off, size, True):
+            return
+    lin_wr_slow(st, mem, st[BASE + seg] + off, size, v, st[TLB_USER] != 0)
 
 
 @njit
 def wr(st, mem, seg, off, size, v):
     """Write the low ``size`` bytes of ``v`` at ``seg``:``off`` (nothing once a fault is pending)."""
-    pa = ((st[BASE + seg] + off) & 0xFFFFFFFF) & st[A20_MASK]
-    if (off + size - 1 <= st[LIMIT + seg] and (pa & 0xFFF) <= 0x1000 - size
-            and page_kind(mem, pa) == PG_RAM and st[FAULT] < 0):
-        ram_store(mem, RAM_OFF + pa, size, v)
+    la = (st[BASE + seg] + off) & 0xFFFFFFFF
+    e = st[np.uint64(TLB + ((la >> 12) & (TLB_ENTRIES - 1)))]
+    if (off + size - 1 <= st[WLIM + seg] and (la & 0xFFF) <= 0x1000 - size
+            and (e >> 32) == (la >> 12) and ((e >> st[TLB_USER]) & TLB_SW) != 0 and st[FAULT] < 0):
+        ram_store(mem, (e & 0xFFFFF000) + (la & 0xFFF), size, v)
     else:
-        wr_slow(st, mem, seg, off, size, v)
+        wr_miss(st, mem, seg, off, size, v)
+
+
+@cold
+def probe_write(st, mem, seg, off, size):
+    """Raise the fault a write of ``size`` bytes at ``seg``:``off`` would raise, writing
+    nothing (for instructions whose stores must all succeed or none); True if none."""
+    end = off + size - 1
+    if end > st[WLIM + seg]:
+        if not protected_segs(st):
+            if end > st[LIMIT + seg] and st[Q_SEG_WRAP] == 0:
+                limit_fault(st, seg)
+                return False
+        elif not seg_access_ok(st, seg, off, size, True):
+            return False
+    la = (st[BASE + seg] + off) & 0xFFFFFFFF
+    user = st[TLB_USER] != 0
+    if translate(st, mem, la, True, user, True) < 0:
+        return False
+    last = (la + size - 1) & 0xFFFFFFFF
+    # the part on the next page is accessed from its first byte (CR2 names that byte)
+    return (last >> 12) == (la >> 12) or translate(st, mem, last & ~0xFFF, True, user, True) >= 0
 
 
 @njit
@@ -292,19 +418,22 @@ def stack_peek(st, mem, depth, size):
 
 
 # --- instruction fetch -------------------------------------------------------------------------
-@njit
+@cold
 def fetch_slow(st, mem, eip, code32):
     """Copy up to 16 instruction bytes at CS:``eip`` into the scratch area.
 
-    Used where the fast path cannot read straight from RAM: near a page end, the
-    CS limit, a ROM alias or a hole.  ``FETCH_AVAIL`` says how many bytes are real
-    and ``FETCH_STOP`` why the copy stopped (0 the CS limit, 1 no memory).
+    Used where the fast path cannot read straight from memory: near a page end,
+    the CS limit, a TLB miss, a ROM alias or a hole.  ``FETCH_AVAIL`` says how
+    many bytes are real and ``FETCH_STOP`` why the copy stopped (0 the CS limit,
+    1 no memory, 2 a page fault at linear ``FETCH_LA``).
     """
     lim = st[LIMIT + CS]
     base = st[BASE + CS]
-    mask = st[A20_MASK]
+    user = st[TLB_USER] != 0
     avail = 16
     stop = 0
+    page = np.int64(-1)
+    pa = np.int64(0)
     for k in range(16):
         off = eip + k
         if not code32 and st[Q_SEG_WRAP] != 0:
@@ -313,13 +442,22 @@ def fetch_slow(st, mem, eip, code32):
             avail = k
             stop = 0
             break
-        pa = ((base + off) & 0xFFFFFFFF) & mask
+        la = (base + off) & 0xFFFFFFFF
+        if k == 0 or (la >> 12) != page:
+            page = la >> 12
+            pa = translate(st, mem, la, False, user, False)
+            if pa < 0:
+                avail = k
+                stop = 2
+                st[FETCH_LA] = la
+                break
+            pa -= la & 0xFFF
         kind = page_kind(mem, pa)
         if kind > PG_ROM and kind != PG_BIOS_ALIAS:
             avail = k
             stop = 1
             break
-        mem[SCRATCH + k] = phys_rd8(mem, pa)
+        mem[SCRATCH + k] = phys_rd8(mem, pa + (la & 0xFFF))
     for k in range(avail, 17):
         mem[SCRATCH + k] = 0
     st[FETCH_AVAIL] = avail
@@ -327,14 +465,20 @@ def fetch_slow(st, mem, eip, code32):
     return SCRATCH
 
 
+@cold
+def fetch_miss(st, mem, eip, code32):
+    return slow(st, mem, OP_FETCH, eip, 1 if code32 else 0, 0, 0)
+
+
 @hot
 def fetch_start(st, mem, eip, code32):
-    """Index in ``mem`` of the instruction at CS:``eip`` (fast path: straight into RAM).
+    """Index in ``mem`` of the instruction at CS:``eip`` (fast path: straight into memory).
 
     A result of ``SCRATCH`` means the slow path copied the bytes (see ``fetch_slow``).
     """
     la = (st[BASE + CS] + eip) & 0xFFFFFFFF
-    pa = la & st[A20_MASK]
-    if (pa & 0xFFF) <= 0x1000 - 16 and eip + 15 <= st[LIMIT + CS] and page_kind(mem, pa) <= PG_ROM:
-        return RAM_OFF + pa
-    return fetch_slow(st, mem, eip, code32)
+    e = st[np.uint64(TLB + ((la >> 12) & (TLB_ENTRIES - 1)))]
+    if ((la & 0xFFF) <= 0x1000 - 16 and eip + 15 <= st[LIMIT + CS] and (e >> 32) == (la >> 12)
+            and ((e >> st[TLB_USER]) & TLB_SR) != 0):
+        return (e & 0xFFFFF000) + (la & 0xFFF)
+    return fetch_miss(st, mem, eip, code32)

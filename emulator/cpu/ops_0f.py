@@ -1,26 +1,25 @@
-"""The two-byte opcode map (0F xx) in real-address mode (SDM Vol. 2, Appendix A, Table A-3).
-
-Protected-mode-only instructions (LLDT, LTR, VERR, LAR, LSL...) raise #UD in
-real mode as the SDM specifies; entering protected mode (setting CR0.PE or
-CR0.PG) stops the core with ``EXIT_UNIMPL`` until the protected-mode issue.
-"""
+"""The two-byte opcode map (0F xx) (SDM Vol. 2, Appendix A, Table A-3); the system
+instructions are in :mod:`emulator.cpu.ops_system`."""
 
 
 from .decode import REG, decode_rm, get_reg, modrm_ea, rm_rd, rm_wr, set_reg
+from .farcall import OP_PROBE_WR, OP_SYSTEM_0F, slow
 from .flags import ARITH, alu, cond, sext, size_mask, szp
 from .interrupts import VEC_GP, VEC_UD
 from .jit import njit
 from .memory import ld8, raise_fault, rd, wr
 from .ops_basic import imul_store, op_lxs, reg_wr
+from .ops_system import privileged, unimplemented
 from .state import (
     BASE,
     CF,
+    CPL,
     CR0,
-    CR2,
-    CR3,
+    CR0_PE,
+    CR0_TS,
     CR4,
+    CR4_TSD,
     CS,
-    DR0,
     EAX,
     EBX,
     ECX,
@@ -30,11 +29,8 @@ from .state import (
     EXIT_ARG,
     EXIT_BIOS,
     EXIT_REASON,
-    EXIT_UNIMPL,
     FAULT,
-    GDTR_BASE,
     ICOUNT,
-    IDTR_BASE,
     MSR_APIC_BASE,
     MSR_SYSENTER_CS,
     MSR_SYSENTER_EIP,
@@ -47,7 +43,6 @@ from .state import (
     Q_HAS_P6,
     Q_HAS_PENTIUM,
     R_EXIT,
-    R_EXIT_STAY,
     TSC_BASE,
     ZF,
 )
@@ -56,93 +51,9 @@ MSR_TSC = 0x10
 
 
 @njit
-def unimplemented(st):
-    st[EXIT_REASON] = EXIT_UNIMPL
-    return R_EXIT_STAY
-
-
-@njit
-def write_cr0(st, v):
-    """MOV CR0 / LMSW in real mode: PE or PG would enter protected mode (not implemented yet)."""
-    if v & 0x80000001:
-        return False
-    st[CR0] = (v & 0xE005003F) | 0x10
-    return True
-
-
-@njit
-def op_0f01(st, mem, pc, osz, asz, seg):
-    """0F 01: SGDT SIDT LGDT LIDT SMSW LMSW INVLPG."""
-    pc, reg, s, off = decode_rm(st, mem, pc, asz, seg)
-    if reg == 4:  # SMSW
-        if s == REG:
-            set_reg(st, off, osz, st[CR0] & size_mask(osz))
-        else:
-            wr(st, mem, s, off, 2, st[CR0] & 0xFFFF)
-        return pc
-    if reg == 6:  # LMSW: can set PE, cannot clear it
-        v = rm_rd(st, mem, s, off, 2)
-        if st[FAULT] < 0 and not write_cr0(st, (st[CR0] & ~0xF) | (v & 0xF)):
-            return unimplemented(st)
-        return pc
-    if reg == 7:  # INVLPG (no TLB yet: nothing to flush)
-        if s == REG or st[Q_HAS_486] == 0:
-            raise_fault(st, VEC_UD, -1)
-        return pc
-    if s == REG or reg == 5:
-        raise_fault(st, VEC_UD, -1)
-        return pc
-    amask = 0xFFFFFFFF if asz else 0xFFFF
-    base_i = GDTR_BASE if reg == 0 or reg == 2 else IDTR_BASE
-    if reg < 2:  # SGDT / SIDT: a 16-bit operand stores 24 bits of base (the 286 sets the top byte)
-        wr(st, mem, s, off, 2, st[base_i + 1])
-        b = st[base_i]
-        if osz == 2 and st[Q_HAS_386] == 0:
-            b = (b & 0xFFFFFF) | 0xFF000000
-        wr(st, mem, s, (off + 2) & amask, 4, b)
-        return pc
-    lim = rd(st, mem, s, off, 2)
-    b = rd(st, mem, s, (off + 2) & amask, 4)
-    if st[FAULT] < 0:
-        st[base_i + 1] = lim
-        st[base_i] = b & (0xFFFFFFFF if osz == 4 else 0xFFFFFF)
-    return pc
-
-
-@njit
-def op_mov_crdr(st, mem, pc, op2):
-    """0F 20-23: MOV r32, CRn / DRn and back (the ModRM is always a register form)."""
-    modrm = ld8(mem, pc)
-    pc += 1
-    n = (modrm >> 3) & 7
-    r = modrm & 7
-    if op2 == 0x20 or op2 == 0x22:
-        if n == 0:
-            idx = CR0
-        elif n == 2:
-            idx = CR2
-        elif n == 3:
-            idx = CR3
-        elif n == 4 and st[Q_HAS_PENTIUM] != 0:
-            idx = CR4
-        else:
-            raise_fault(st, VEC_UD, -1)
-            return pc
-        if op2 == 0x20:
-            st[r] = st[idx]
-        elif idx == CR0:
-            if not write_cr0(st, st[r]):
-                return unimplemented(st)
-        else:
-            st[idx] = st[r]
-        return pc
-    if n == 4 or n == 5:
-        n += 2  # DR4/DR5 alias DR6/DR7 while CR4.DE is clear
-    if op2 == 0x21:
-        st[r] = st[DR0 + n]
-    else:
-        st[DR0 + n] = st[r]
-    return pc
+def system_0f(st, mem, pc, op2, osz, asz, seg):
+    """The system instructions, run behind the rare-path boundary (ops_system.op_system_0f)."""
+    return slow(st, mem, OP_SYSTEM_0F, pc, op2 | (osz << 8) | ((1 if asz else 0) << 16), seg, 0)
 
 
 @njit
@@ -166,9 +77,14 @@ def op_msr_tsc(st, op2):
         raise_fault(st, VEC_UD, -1)
         return
     if op2 == 0x31:
+        if (st[CR4] & CR4_TSD) != 0 and (st[CR0] & CR0_PE) != 0 and st[CPL] != 0:
+            raise_fault(st, VEC_GP, 0)
+            return
         t = st[ICOUNT] + st[TSC_BASE]
         st[EAX] = t & 0xFFFFFFFF
         st[EDX] = (t >> 32) & 0xFFFFFFFF
+        return
+    if not privileged(st):
         return
     ecx = st[ECX]
     if ecx == MSR_TSC:
@@ -263,7 +179,11 @@ def op_shxd(st, mem, pc, op2, osz, asz, seg):
     else:
         count = st[ECX] & 31
     a = rm_rd(st, mem, s, off, osz)
-    if count == 0 or st[FAULT] >= 0:
+    if st[FAULT] >= 0:
+        return pc
+    if count == 0:
+        if s != REG:
+            rm_wr(st, mem, s, off, osz, a)  # still a read-modify-write access (see op_group2)
         return pc
     b = get_reg(st, reg, osz)
     w = 8 * osz
@@ -324,8 +244,13 @@ def op_cmpxchg_xadd(st, mem, pc, op2, osz, asz, seg):
     if op2 >= 0xC0:
         src = get_reg(st, reg, size)
         r = alu(st, 0, d, src, size)
-        reg_wr(st, reg, size, d)  # SRC <- DEST first, then DEST <- sum (SDM Vol. 2, XADD)
-        rm_wr(st, mem, s, off, size, r)
+        if s == REG:
+            reg_wr(st, reg, size, d)  # SRC <- DEST first, then DEST <- sum (SDM Vol. 2, XADD)
+            rm_wr(st, mem, s, off, size, r)
+        else:
+            rm_wr(st, mem, s, off, size, r)  # a faulting store leaves the register unchanged
+            if st[FAULT] < 0:
+                reg_wr(st, reg, size, d)
         return pc
     acc = get_reg(st, EAX, size)
     alu(st, 7, acc, d, size)
@@ -350,6 +275,8 @@ def op_cmpxchg8b(st, mem, pc, asz, seg):
     hi = rd(st, mem, s, (off + 4) & amask, 4)
     if st[FAULT] >= 0:
         return pc
+    if ((st[BASE + s] + off) & 0xFFF) > 0xFF8 and slow(st, mem, OP_PROBE_WR, s, off, 8, 0) == 0:
+        return pc  # a store split over two pages must fault before either half is written
     if lo == st[EAX] and hi == st[EDX]:
         wr(st, mem, s, off, 4, st[EBX])
         wr(st, mem, s, (off + 4) & amask, 4, st[ECX])
@@ -390,9 +317,10 @@ def op_0f(st, mem, pc, op2, osz, asz, seg, nip):
         raise_fault(st, VEC_UD, -1)
         return pc
     if op2 == 0x01:
-        return op_0f01(st, mem, pc, osz, asz, seg)
+        return system_0f(st, mem, pc, op2, osz, asz, seg)
     if op2 == 0x06:  # CLTS
-        st[CR0] &= ~8
+        if privileged(st):
+            st[CR0] &= ~CR0_TS
         return pc
     if st[Q_HAS_386] == 0:
         raise_fault(st, VEC_UD, -1)
@@ -431,10 +359,9 @@ def op_0f(st, mem, pc, op2, osz, asz, seg, nip):
     if op2 == 0xB2 or op2 == 0xB4 or op2 == 0xB5:
         return op_lxs(st, mem, pc, 2 if op2 == 0xB2 else op2 - 0xB0, osz, asz, seg)
     if op2 >= 0x20 and op2 <= 0x23:
-        return op_mov_crdr(st, mem, pc, op2)
+        return system_0f(st, mem, pc, op2, osz, asz, seg)
     if op2 == 0x00 or op2 == 0x02 or op2 == 0x03:
-        raise_fault(st, VEC_UD, -1)  # LLDT/LTR/VERR/LAR/LSL...: not recognised in real mode
-        return pc
+        return system_0f(st, mem, pc, op2, osz, asz, seg)
     if op2 == 0xA2:
         op_cpuid(st)
         return pc
@@ -442,7 +369,7 @@ def op_0f(st, mem, pc, op2, osz, asz, seg, nip):
         op_msr_tsc(st, op2)
         return pc
     if st[Q_HAS_486] != 0:
-        if op2 >= 0xC8:  # BSWAP
+        if op2 >= 0xC8 and op2 <= 0xCF:  # BSWAP
             r = op2 & 7
             v = st[r]
             st[r] = ((v & 0xFF) << 24) | ((v & 0xFF00) << 8) | ((v >> 8) & 0xFF00) | (v >> 24)
@@ -450,15 +377,15 @@ def op_0f(st, mem, pc, op2, osz, asz, seg, nip):
         if op2 == 0xB0 or op2 == 0xB1 or op2 == 0xC0 or op2 == 0xC1:
             return op_cmpxchg_xadd(st, mem, pc, op2, osz, asz, seg)
         if op2 == 0x08 or op2 == 0x09:  # INVD / WBINVD: no caches to flush
+            privileged(st)
             return pc
     if op2 == 0xC7:
         return op_cmpxchg8b(st, mem, pc, asz, seg)
     if op2 == 0x1F and st[Q_HAS_P6] != 0:  # NOP r/m
         pc, reg, s, off = decode_rm(st, mem, pc, asz, seg)
         return pc
-    if op2 == 0x34 or op2 == 0x35:  # SYSENTER/SYSEXIT: #GP(0) in real mode
-        raise_fault(st, VEC_GP, 0)
-        return pc
+    if (op2 == 0x34 or op2 == 0x35) and st[Q_HAS_P6] != 0:
+        return system_0f(st, mem, pc, op2, osz, asz, seg)
     if op2 == 0x33 or op2 == 0xAA:  # RDPMC, RSM
         return unimplemented(st)
     raise_fault(st, VEC_UD, -1)

@@ -9,7 +9,7 @@ the 8086 adds to AL and AH separately in AAA/AAS (8086 Family User's Manual).
 
 import numpy as np
 
-from .decode import decode_rm, get_reg, imm, rm_rd, rm_wr, set_reg
+from .decode import REG, decode_rm, get_reg, imm, rm_rd, rm_wr, set_reg
 from .flags import ARITH, alu, logic_flags, sext, shift, size_mask, szp
 from .interrupts import VEC_DE
 from .jit import njit
@@ -49,6 +49,11 @@ def op_group2(st, mem, pc, op, osz, asz, seg):
     a = rm_rd(st, mem, s, off, size)
     if count != 0 and st[FAULT] < 0:
         rm_wr(st, mem, s, off, size, shift(st, sop, a, count, size))
+    elif s != REG and st[FAULT] < 0:
+        # a masked count of 0 still writes the operand back: the access is a read-modify-write
+        # (it faults on a read-only page, sets the dirty bit), as Bochs and QEMU model it; the
+        # SDM only says the flags are unaffected
+        rm_wr(st, mem, s, off, size, a)
     return pc
 
 
@@ -103,6 +108,10 @@ def div(st, d, size, signed, negate):
     else:
         n = (get_reg(st, EDX, size) << (8 * size)) | get_reg(st, EAX, size)
     if not signed:
+        high = (st[EAX] >> 8) & 0xFF if size == 1 else get_reg(st, EDX, size)
+        if high >= d:
+            raise_fault(st, VEC_DE, -1)  # the quotient would not fit (high half >= divisor)
+            return
         if size == 4:
             un = np.uint64(n)
             q = np.int64(un // np.uint64(d))

@@ -8,15 +8,24 @@ the segment override or -1, ``rep`` the last F2/F3 prefix or 0; it returns the
 """
 
 from .decode import REG, decode_rm, get_reg, imm, modrm_ea, rm_rd, rm_wr, set_reg
+from .farcall import OP_ARPL, slow
 from .flags import alu, incdec, logic_flags, sext, size_mask, szp
-from .interrupts import VEC_BR, VEC_UD, flags_image, load_flags, load_seg_real
+from .interrupts import VEC_BR, VEC_GP, VEC_NM, VEC_UD, flags_image, load_flags
 from .jit import hot, njit
 from .memory import ld8, pop, push, raise_fault, rd, stack_peek
+from .protected import load_flags_pm, v86_flags_image, v86_load_flags
+from .segments import load_data_seg
 from .state import (
     AF,
     ATTR,
     ATTR_DB,
     CF,
+    CPL,
+    CR0,
+    CR0_MP,
+    CR0_TS,
+    CR4,
+    CR4_VME,
     DS,
     EAX,
     EBP,
@@ -26,6 +35,7 @@ from .state import (
     ESP,
     FAULT,
     ICOUNT,
+    IOPL,
     Q_80186,
     Q_ALIASES_8086,
     Q_HAS_386,
@@ -33,6 +43,8 @@ from .state import (
     SEL,
     SHADOW_ICOUNT,
     SS,
+    SS_SHADOW,
+    VM,
 )
 
 SEG_COUNT_286 = 4
@@ -127,11 +139,11 @@ def seg_index_ok(st, sreg):
 
 
 @njit
-def load_sreg(st, sreg, sel, count):
-    """MOV/POP to a segment register in real mode; SS starts an interrupt shadow."""
-    load_seg_real(st, sreg, sel)
-    if sreg == SS:
+def load_sreg(st, mem, sreg, sel, count):
+    """MOV/POP/LxS to a segment register; SS starts an interrupt shadow."""
+    if load_data_seg(st, mem, sreg, sel) and sreg == SS:
         st[SHADOW_ICOUNT] = count + 1
+        st[SS_SHADOW] = count + 1
 
 
 @njit
@@ -171,7 +183,7 @@ def op_mov_sreg(st, mem, pc, op, osz, asz, seg):
         return pc
     v = rm_rd(st, mem, s, off, 2)
     if st[FAULT] < 0:
-        load_sreg(st, sreg, v, st[ICOUNT])
+        load_sreg(st, mem, sreg, v, st[ICOUNT])
     return pc
 
 
@@ -218,7 +230,7 @@ def op_push_pop_seg(st, mem, pc, op, osz):
     if is_pop:
         v = pop(st, mem, osz)
         if st[FAULT] < 0:
-            load_sreg(st, sreg, v & 0xFFFF, st[ICOUNT])
+            load_sreg(st, mem, sreg, v & 0xFFFF, st[ICOUNT])
     else:
         # with a 32-bit operand the P6 writes only the low 16 bits of the slot
         if osz == 4:
@@ -248,12 +260,32 @@ def op_98_9f(st, mem, pc, op, osz):
     elif op == 0x99:
         v = get_reg(st, EAX, osz)
         set_reg(st, EDX, osz, size_mask(osz) if sext(v, osz) < 0 else 0)
-    elif op == 0x9C:
-        push(st, mem, flags_image(st, osz), osz)
-    elif op == 0x9D:
-        v = pop(st, mem, osz)
-        if st[FAULT] < 0:
-            load_flags(st, v, osz)
+    elif op == 0x9C or op == 0x9D:
+        if (st[EFLAGS] & VM) != 0 and (st[EFLAGS] & IOPL) != IOPL:
+            # IOPL-sensitive in virtual-8086 mode (SDM Vol. 3, 20.2.7); with CR4.VME the 16-bit
+            # forms work on VIF instead (20.4.2)
+            if osz == 4 or (st[CR4] & CR4_VME) == 0:
+                raise_fault(st, VEC_GP, 0)
+            elif op == 0x9C:
+                push(st, mem, v86_flags_image(st), 2)
+            else:
+                v = stack_peek(st, mem, 0, 2)
+                if st[FAULT] < 0:
+                    v86_load_flags(st, v)
+                    if st[FAULT] < 0:
+                        pop(st, mem, 2)
+        elif op == 0x9C:
+            push(st, mem, flags_image(st, osz), osz)
+        else:
+            v = pop(st, mem, osz)
+            if st[FAULT] < 0:
+                if st[CR0] & 1:
+                    load_flags_pm(st, v, osz, st[CPL], False)
+                else:
+                    load_flags(st, v, osz)
+    elif op == 0x9B:
+        if (st[CR0] & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS):
+            raise_fault(st, VEC_NM, -1)
     elif op == 0x9E:
         ah = (st[EAX] >> 8) & 0xD5
         st[EFLAGS] = (st[EFLAGS] & ~0xD5) | ah
@@ -305,7 +337,7 @@ def op_misc_60(st, mem, pc, op, osz, asz, seg):
         if v < lo or v > hi:
             raise_fault(st, VEC_BR, -1)
     elif op == 0x63:
-        raise_fault(st, VEC_UD, -1)
+        return slow(st, mem, OP_ARPL, pc, 1 if asz else 0, seg, 0)
     elif op == 0x68:
         push(st, mem, imm(mem, pc, osz), osz)
         pc += osz
@@ -350,8 +382,9 @@ def op_lxs(st, mem, pc, sreg, osz, asz, seg):
     v = rd(st, mem, s, off, osz)
     sel = rd(st, mem, s, (off + osz) & (0xFFFFFFFF if asz else 0xFFFF), 2)
     if st[FAULT] < 0:
-        set_reg(st, reg, osz, v)
-        load_sreg(st, sreg, sel, st[ICOUNT])
+        load_sreg(st, mem, sreg, sel, st[ICOUNT])
+        if st[FAULT] < 0:
+            set_reg(st, reg, osz, v)
     return pc
 
 

@@ -1,4 +1,5 @@
-"""Control transfer: Jcc, JMP, CALL, RET, LOOP, INT, IRET (real-address mode).
+"""Control transfer: Jcc, JMP, CALL, RET, LOOP, INT, IRET (protected-mode far forms in
+:mod:`emulator.cpu.protected`).
 
 Handlers get ``nip`` (the EIP of the next instruction, already masked) where
 they need it and return ``R_JUMP`` after writing EIP, or the ``pc`` to fall
@@ -8,13 +9,16 @@ Exceptions").
 """
 
 from .decode import REG, decode_rm, imm, rm_rd
+from .farcall import OP_FAR, OP_FAR_RET, OP_IRET, slow
 from .flags import cond, sext
-from .interrupts import VEC_BP, VEC_GP, VEC_OF, VEC_UD, load_flags, load_seg_real, real_interrupt
+from .interrupts import VEC_BP, VEC_GP, VEC_OF, VEC_UD, interrupt, load_flags
 from .jit import hot, njit
 from .memory import ld8, pop, push, raise_fault, rd, stack_peek
+from .segments import is_protected, load_seg_real
 from .state import (
     ATTR,
     ATTR_DB,
+    CR0,
     CS,
     ECX,
     EFLAGS,
@@ -43,8 +47,11 @@ def near_jump(st, target, osz):
 
 
 @njit
-def far_jump(st, sel, off, osz):
-    """Real-mode far transfer: load CS the real-mode way and jump."""
+def far_jump(st, mem, sel, off, osz, nip):
+    """Far JMP: real/virtual-8086 mode loads CS the real-mode way; protected mode checks."""
+    if is_protected(st):
+        slow(st, mem, OP_FAR, (sel & 0xFFFF) | (osz << 16), off, nip, 0)
+        return
     if osz == 2:
         off &= 0xFFFF
     load_seg_real(st, CS, sel)
@@ -53,11 +60,14 @@ def far_jump(st, sel, off, osz):
 
 @njit
 def far_call(st, mem, sel, off, nip, osz):
-    """Real-mode far CALL: push CS and the return address, then jump."""
+    """Far CALL: push CS and the return address, then jump (protected mode: with checks)."""
+    if is_protected(st):
+        slow(st, mem, OP_FAR, (sel & 0xFFFF) | (osz << 16) | (1 << 24), off, nip, 0)
+        return
     push(st, mem, st[SEL + CS], osz)
     push(st, mem, nip, osz)
     if st[FAULT] < 0:
-        far_jump(st, sel, off, osz)
+        far_jump(st, mem, sel, off, osz, nip)
 
 
 @hot
@@ -111,6 +121,9 @@ def op_ret(st, mem, pc, op, osz):
     if op == 0xC2 or op == 0xC3:
         target = pop(st, mem, osz)
         near_jump(st, target, osz)
+    elif is_protected(st):
+        slow(st, mem, OP_FAR_RET, osz, ld8(mem, pc) | (ld8(mem, pc + 1) << 8) if op == 0xCA else 0, 0, 0)
+        return R_JUMP
     else:
         off = stack_peek(st, mem, 0, osz)
         sel = stack_peek(st, mem, osz, 2)
@@ -118,7 +131,7 @@ def op_ret(st, mem, pc, op, osz):
             return R_JUMP
         pop(st, mem, osz)
         pop(st, mem, osz)
-        far_jump(st, sel, off, osz)
+        far_jump(st, mem, sel, off, osz, 0)
     if op == 0xC2 or op == 0xCA:
         n = ld8(mem, pc) | (ld8(mem, pc + 1) << 8)
         st[ESP] = (st[ESP] & ~spmask) | ((st[ESP] + n) & spmask)
@@ -133,7 +146,7 @@ def op_far_ptr(st, mem, pc, op, nip, osz):
     if op == 0x9A:
         far_call(st, mem, sel, off, nip, osz)
     else:
-        far_jump(st, sel, off, osz)
+        far_jump(st, mem, sel, off, osz, nip)
     return R_JUMP
 
 
@@ -160,7 +173,7 @@ def op_group5_control(st, mem, pc, delta, ipmask, osz, asz, seg):
     if reg == 3:
         far_call(st, mem, sel, target, nip, osz)
     else:
-        far_jump(st, sel, target, osz)
+        far_jump(st, mem, sel, target, osz, nip)
     return R_JUMP
 
 
@@ -177,13 +190,16 @@ def op_int(st, mem, pc, op, nip):
         vec = VEC_OF
     else:
         vec = 1
-    real_interrupt(st, mem, vec, nip)
+    interrupt(st, mem, vec, nip, 1 if op == 0xCD else (0 if op == 0xF1 else 2), -1)
     return R_JUMP
 
 
 @njit
-def op_iret(st, mem, osz):
-    """CF IRET: pop IP, CS, FLAGS (SDM Vol. 2, IRET, real-address mode)."""
+def op_iret(st, mem, osz, nip):
+    """CF IRET: pop IP, CS, FLAGS (SDM Vol. 2, IRET, real-address mode; see ``iret_pm``)."""
+    if st[CR0] & 1:
+        slow(st, mem, OP_IRET, osz, nip, 0, 0)
+        return R_JUMP
     off = stack_peek(st, mem, 0, osz)
     sel = stack_peek(st, mem, osz, 2)
     fl = stack_peek(st, mem, 2 * osz, osz)
@@ -191,7 +207,7 @@ def op_iret(st, mem, osz):
         return R_JUMP
     for _ in range(3):
         pop(st, mem, osz)
-    far_jump(st, sel, off, osz)
+    far_jump(st, mem, sel, off, osz, 0)
     load_flags(st, fl, osz)
     if osz == 4:  # IRETD also loads RF (SDM Vol. 2, IRET: real-address mode)
         st[EFLAGS] = (st[EFLAGS] & ~RF) | (fl & RF)

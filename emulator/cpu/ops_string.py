@@ -12,9 +12,9 @@ value in ``IO_VALUE`` (``IO_READY`` = 1); OUT/OUTS complete and then stop with
 from .decode import get_reg, set_reg
 from .flags import alu
 from .jit import njit
-from .memory import ld8, page_kind, ram_load, ram_store, rd, wr
+from .memory import ld8, ram_load, ram_store, rd, wr
+from .segments import io_allowed
 from .state import (
-    A20_MASK,
     BASE,
     DF,
     DS,
@@ -36,13 +36,16 @@ from .state import (
     IO_SIZE,
     IO_STRING,
     IO_VALUE,
-    LIMIT,
-    PG_RAM,
-    PG_ROM,
     R_EXIT,
     R_EXIT_STAY,
     R_JUMP,
-    RAM_OFF,
+    RLIM,
+    TLB,
+    TLB_ENTRIES,
+    TLB_SR,
+    TLB_SW,
+    TLB_USER,
+    WLIM,
     ZF,
 )
 
@@ -54,31 +57,41 @@ def advance(st, r, step, amask):
 
 @njit
 def ram_span(st, mem, seg, off, nbytes, amask, write):
-    """``mem`` index of ``seg``:``off`` when all ``nbytes`` are plain RAM (ROM too when
-    reading), inside the segment limit, without offset or A20 wrap-around; else -1."""
-    if off + nbytes - 1 > st[LIMIT + seg] or off + nbytes - 1 > amask:
+    """``mem`` index of ``seg``:``off`` when all ``nbytes`` lie in one page the TLB says is
+    plain RAM (ROM too when reading) for this access, inside the fast segment limit, without
+    offset wrap-around; else -1."""
+    lim = st[WLIM + seg] if write else st[RLIM + seg]
+    if off + nbytes - 1 > lim or off + nbytes - 1 > amask:
         return -1
-    pa = (st[BASE + seg] + off) & 0xFFFFFFFF
-    end = pa + nbytes - 1
-    mask = st[A20_MASK]
-    if end > 0xFFFFFFFF or (pa & mask) != pa or (end & mask) != end:
+    la = (st[BASE + seg] + off) & 0xFFFFFFFF
+    if (la & 0xFFF) + nbytes > 0x1000:
         return -1
-    for page in range(pa >> 12, (end >> 12) + 1):
-        kind = page_kind(mem, page << 12)
-        if kind != PG_RAM and (write or kind != PG_ROM):
-            return -1
-    return RAM_OFF + pa
+    e = st[TLB + ((la >> 12) & (TLB_ENTRIES - 1))]
+    bit = TLB_SW if write else TLB_SR
+    if (e >> 32) != (la >> 12) or ((e >> st[TLB_USER]) & bit) == 0:
+        return -1
+    return (e & 0xFFFFF000) + (la & 0xFFF)
+
+
+@njit
+def page_room(st, seg, off, size):
+    """How many ``size``-byte elements fit from ``seg``:``off`` to the end of its page."""
+    return (0x1000 - ((st[BASE + seg] + off) & 0xFFF)) // size
 
 
 @njit
 def rep_fast(st, mem, pc, kind, size, amask, src, count, room):
-    """REP MOVS / REP STOS upwards over plain RAM: the iterations without per-access checks.
+    """REP MOVS / REP STOS upwards within one page of RAM: the iterations without per-access checks.
 
-    Returns the handler result, or -4 when the fast path does not apply (the
-    generic loop then runs).  Each element is read before it is written, so
-    overlapping moves behave as the element-by-element loop does.
+    Returns the handler result, or -4 when the fast path does not apply (one
+    element then goes the checked way).  Each element is read before it is
+    written, so overlapping moves behave as the element-by-element loop does.
     """
-    n = min(count, room)
+    n = min(count, room, page_room(st, ES, st[EDI] & amask, size))
+    if kind == 0xA4:
+        n = min(n, page_room(st, src, st[ESI] & amask, size))
+    if n <= 0:
+        return -4
     nbytes = n * size
     d = ram_span(st, mem, ES, st[EDI] & amask, nbytes, amask, True)
     if d < 0:
@@ -116,6 +129,11 @@ def op_string(st, mem, pc, op, osz, asz, seg, rep, room):
         r = rep_fast(st, mem, pc, kind, size, amask, src, count, room)
         if r != -4:
             return r
+        # the checked loop takes over to the end of this page, then the fast path is retried
+        room = min(room, page_room(st, ES, st[EDI] & amask, size))
+        if kind == 0xA4:
+            room = min(room, page_room(st, src, st[ESI] & amask, size))
+        room = max(room, 1)
     iters = 0
     while True:
         if kind == 0xA4:  # MOVS
@@ -185,6 +203,8 @@ def op_in_out(st, mem, pc, op, osz, nip):
     """E4-E7 IN/OUT with an imm8 port, EC-EF IN/OUT with the port in DX."""
     size = osz if op & 1 else 1
     port = ld8(mem, pc - 1) if op < 0xE8 else st[EDX] & 0xFFFF
+    if st[IO_READY] == 0 and not io_allowed(st, mem, port, size):
+        return pc
     if op == 0xE4 or op == 0xE5 or op == 0xEC or op == 0xED:
         if st[IO_READY] == 0:
             return io_request_in(st, port, size, 0)
@@ -204,6 +224,8 @@ def op_ins_outs(st, mem, pc, op, osz, asz, seg, rep, nip):
     port = st[EDX] & 0xFFFF
     count = st[ECX] & amask
     if rep != 0 and count == 0:
+        return pc
+    if st[IO_READY] == 0 and not io_allowed(st, mem, port, size):
         return pc
     if op < 0x6E:
         if st[IO_READY] == 0:

@@ -33,8 +33,14 @@ ATTR_DB = 1 << 14  # default operand/address size 32 (the D/B bit)
 # --- system registers ------------------------------------------------------
 CR0, CR2, CR3, CR4 = 48, 50, 51, 52
 DR0 = 56            # DR0..DR7 at 56..63
+DR6, DR7 = 62, 63
 GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT = 64, 65, 66, 67
 LDTR_SEL, TR_SEL = 68, 69
+LDTR_BASE, LDTR_LIMIT, TR_BASE, TR_LIMIT, TR_ATTR = 70, 71, 72, 73, 74
+CPL = 76           # current privilege level (0 in real mode, 3 in virtual-8086 mode)
+TLB_USER = 77      # 2 while CPL = 3 (user accesses test the TLB's user bits), else 0
+RLIM = 160         # st[RLIM + seg]: highest offset a read may reach on the fast path, or -1
+WLIM = 168         # st[WLIM + seg]: the same for writes (-1: every write takes the checked path)
 
 # --- core control fields ---------------------------------------------------
 ICOUNT = 80        # instructions retired since reset (a REP iteration counts as one)
@@ -61,6 +67,10 @@ EXIT_EIP = 103     # EIP of the instruction that caused the exit
 FETCH_AVAIL = 104  # slow fetch: how many bytes of the scratch copy are real
 FETCH_STOP = 105   # slow fetch: why the copy stopped (0 segment limit, 1 no memory)
 SHADOW_ICOUNT = 106  # ICOUNT value during which INTR is inhibited (STI / MOV SS shadow)
+SLOW_ENTRY = 108   # address of the rare-path entry point (emulator.cpu.slowpath), set by the host
+SS_SHADOW = 109    # ICOUNT value after a MOV/POP SS: no single-step trap then (SDM Vol. 3, 6.8.3)
+DB_PENDING = 110   # 1 when a data breakpoint matched during the current instruction (trap after it)
+FETCH_LA = 107     # slow fetch: the linear address whose translation failed (FETCH_STOP 2)
 
 # --- model quirks (copied from emulator.cpu.models at reset) ---------------
 MODEL = 112        # model id (models.MODEL_IDS)
@@ -90,7 +100,14 @@ MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP = 144, 145, 146
 MSR_APIC_BASE = 147
 MSR_MISC = 148
 
-STATE_SIZE = 256
+# --- software TLB (SDM Vol. 3, 4.10): direct-mapped, 4096 entries after the registers ---------
+# entry = (linear page number << 32) | mem index of the page frame (bits 12-31) | bits below
+TLB = 256
+TLB_ENTRIES = 4096
+TLB_SR, TLB_SW, TLB_UR, TLB_UW = 1, 2, 4, 8   # fast read/write allowed (supervisor, user)
+TLB_GLOBAL = 0x100                           # from a global page (kept across CR3 loads)
+
+STATE_SIZE = TLB + TLB_ENTRIES
 
 # --- FLAGS bits ------------------------------------------------------------
 CF, PF, AF, ZF, SF, TF, IF, DF, OF = 0x1, 0x4, 0x10, 0x40, 0x80, 0x100, 0x200, 0x400, 0x800
@@ -109,6 +126,11 @@ EXIT_SHUTDOWN = 7   # triple fault: the CPU shut down
 EXIT_BAD_FETCH = 8  # execution from a physical address with no memory behind it
 EXIT_NAMES = ("budget", "hlt", "io-in", "io-out", "bios-call", "interrupt",
               "unimplemented-opcode", "shutdown", "fetch-outside-memory")
+
+# --- CR0 / CR4 bits (SDM Vol. 3, 2.5) ---------------------------------------------------
+CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_ET, CR0_NE = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20
+CR0_WP, CR0_AM, CR0_NW, CR0_CD, CR0_PG = 0x10000, 0x40000, 0x20000000, 0x40000000, 0x80000000
+CR4_VME, CR4_PVI, CR4_TSD, CR4_DE, CR4_PSE, CR4_PGE = 0x1, 0x2, 0x4, 0x8, 0x10, 0x80
 
 # --- core memory array layout ----------------------------------------------
 PAGE_SHIFT = 12
