@@ -278,8 +278,6 @@ class Machine:
             if self.step_trace:
                 budget = 1
                 self._trace_step()
-            if st[S.IO_READY] and self.pic.intr:
-                budget = 1          # first finish the IN/INS the bus answered (see INTR below)
             before = int(st[S.ICOUNT])
             reason = cpu.run(budget)
             self.executed += int(st[S.ICOUNT]) - before
@@ -293,10 +291,7 @@ class Machine:
             clock.run_due()
             if self.realtime:
                 self._pace()
-            # an interrupt is taken between instructions: the core would check INTR before it
-            # finishes an IN/INS whose value the bus just gave (a device may raise its IRQ on
-            # that read, as IDE does on the last data word), so hold INTR back one instruction
-            st[S.INTR] = 1 if self.pic.intr and not st[S.IO_READY] else 0
+            st[S.INTR] = 1 if self.pic.intr else 0  # the core finishes an answered IN first
         return self._stop
 
     def _handle_exit(self, reason: int) -> None:

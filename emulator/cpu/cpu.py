@@ -18,8 +18,12 @@ from .ops_system import write_cr0 as _write_cr0
 from .paging import tlb_flush as _tlb_flush
 from .segments import refresh_fast_limits as _refresh_fast_limits
 from .segments import set_fast_limits as _set_fast_limits
-from .slowpath import install as _install_slow_entry
-from .vgamem import vga_rd8, vga_wr8
+from .warmup import compile_in_parallel
+
+compile_in_parallel()  # a cold cache: the rare paths compile in a child meanwhile (before importing them)
+
+from .slowpath import install as _install_slow_entry  # noqa: E402
+from .vgamem import vga_rd8, vga_wr8  # noqa: E402
 
 _SEG_INDEX = {name: i for i, name in enumerate(S.SEG_NAMES)}
 _R32 = {n: i for i, n in enumerate(S.REG32)}

@@ -18,7 +18,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .jit import DISABLED, njit
+from .jit import DISABLED, hot
 from .state import SLOW_ENTRY
 
 # operations (argument meaning in slowpath.dispatch)
@@ -50,7 +50,7 @@ if DISABLED:
         from .slowpath import dispatch
         return dispatch(st, mem, op, a, b, c, d)
 else:
-    @njit
+    @hot
     def slow(st, mem, op, a, b, c, d):
         """Run rare-path operation ``op`` through the entry point in ``st[SLOW_ENTRY]``."""
         return _indirect(st[SLOW_ENTRY], st, mem, np.int64(op), np.int64(a), np.int64(b),
