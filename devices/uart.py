@@ -21,7 +21,10 @@ time is ``(start + data + parity + stop bits) * divisor * 16 / 1.8432 MHz``
 
 * Transmit: a byte leaves the transmitter shift register (TSR) one character
   time after it was loaded; only then is it handed to the back end (or, in
-  loopback, to the receiver).  The THR / transmit FIFO feeds the TSR at once
+  loopback, to the receiver).  With ``paced_tx=False`` (the machine's setting,
+  as QEMU's serial port) a byte for the host leaves at once: guests that wait
+  for each character (console drivers at 9600 baud) do not spend a
+  millisecond of virtual time per byte.  The THR / transmit FIFO feeds the TSR at once
   when it is idle, so THRE sets as soon as the holding register empties and
   TEMT when the TSR has drained too (LSR bits 5 and 6).
 * Receive: the UART pulls one byte per character time from the host (bytes
@@ -92,8 +95,11 @@ class UART(Device):
     RX_IDLE_POLL_NS = 2_000_000
 
     def __init__(self, clock: Clock, irq: IrqLine, base: int, backend: CharBackend | None,
-                 name: str) -> None:
+                 name: str, paced_tx: bool = True) -> None:
         self.NAME = name                      # "com1", "com2": snapshot key and timer prefix
+        #: False: a character for the host leaves at once instead of after its character time
+        #: (the host line is infinitely fast, as in QEMU; loopback stays paced)
+        self.paced_tx = paced_tx
         self.clock = clock
         self.irq = irq
         self.base = base
@@ -376,9 +382,12 @@ class UART(Device):
         """Move the next byte to the TSR; an emptied THR/FIFO sets THRE and its interrupt."""
         self.tsr_data = self.tx_fifo.pop(0) & ((1 << (5 + (self.lcr & 3))) - 1)
         self.tsr_busy = True
-        self._tx_timer.arm_in(self.char_time_ns())
         if not self.tx_fifo:
             self.thre_int = True
+        if self.paced_tx or self.mcr & MCR_LOOP:
+            self._tx_timer.arm_in(self.char_time_ns())
+        else:
+            self._tx_done(self.clock.now)
 
     def _tx_done(self, now: int) -> None:
         """The TSR has shifted out its character: deliver it, load the next one or set TEMT."""

@@ -131,7 +131,8 @@ class Machine:
             backend = self._backend(spec, "-serial")
             if backend is not None:
                 base, irq = SERIAL_PORTS[n]
-                self.uarts.append(UART(self.clock, self.irq[irq], base, backend, f"com{n + 1}"))
+                self.uarts.append(UART(self.clock, self.irq[irq], base, backend, f"com{n + 1}",
+                                       paced_tx=False))
         dc = debugcon if debugcon is not None else (
             self._backend(config.debugcon, "-debugcon") if config.debugcon else None)
         self.debugcon = DebugConsole(dc.write if dc is not None else None)

@@ -71,7 +71,7 @@ MODELS: dict[str, Model] = {
             **_COMMON_8086, **_LATER, "flags_fixed1": 0x0002, "flags_writable": 0x7FD5,
             "pushf_high": 0, "max_insn_len": 15, "fpu": True, "has_386": True, "address_bits": 32}),
         Model("486", 3, "Intel 486DX (CPUID-capable stepping)", **{
-            **_COMMON_8086, **_LATER, "flags_fixed1": 0x0002, "flags_writable": 0x47FD5,
+            **_COMMON_8086, **_LATER, "flags_fixed1": 0x0002, "flags_writable": 0x247FD5,
             "pushf_high": 0, "max_insn_len": 15, "fpu": True, "has_386": True, "has_486": True,
             "cpuid": True, "address_bits": 32, "cpuid_signature": 0x0480,
             "cpuid_features": FEAT_FPU | FEAT_VME}),

@@ -54,9 +54,9 @@ from .state import (
     MSR_SYSENTER_CS,
     MSR_SYSENTER_EIP,
     MSR_SYSENTER_ESP,
+    Q_CPUID,
     Q_HAS_386,
     Q_HAS_486,
-    Q_HAS_PENTIUM,
     R_EXIT_STAY,
     R_JUMP,
     RF,
@@ -253,7 +253,7 @@ def op_mov_crdr(st, mem, pc, op2):
             idx = CR2
         elif n == 3:
             idx = CR3
-        elif n == 4 and st[Q_HAS_PENTIUM] != 0:
+        elif n == 4 and st[Q_CPUID] != 0:  # CR4 came with the CPUID-capable 486 steppings (VME)
             idx = CR4
         else:
             raise_fault(st, VEC_UD, -1)
