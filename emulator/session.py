@@ -124,6 +124,10 @@ class Session:
         """Queue one named key ("enter", "f1", "ctrl-c", "ctrl-alt-del", ...)."""
         self.typist.press_key(name)
 
+    def send_serial(self, data: bytes) -> None:
+        """Send ``data`` to the guest over COM1, as a terminal on the line would."""
+        self.machine.uarts[0].receive_bytes(bytes(data))
+
     @property
     def serial_output(self) -> bytes:
         """What the guest sent to COM1 (when COM1 is captured)."""

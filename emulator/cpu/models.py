@@ -75,6 +75,11 @@ MODELS: dict[str, Model] = {
             "pushf_high": 0, "max_insn_len": 15, "fpu": True, "has_386": True, "has_486": True,
             "cpuid": True, "address_bits": 32, "cpuid_signature": 0x0480,
             "cpuid_features": FEAT_FPU | FEAT_VME}),
+        Model("486sx", 6, "Intel 486SX (no FPU; CPUID-capable stepping)", **{
+            **_COMMON_8086, **_LATER, "flags_fixed1": 0x0002, "flags_writable": 0x247FD5,
+            "pushf_high": 0, "max_insn_len": 15, "fpu": False, "has_386": True, "has_486": True,
+            "cpuid": True, "address_bits": 32, "cpuid_signature": 0x0420,
+            "cpuid_features": FEAT_VME}),
         Model("pentium", 4, "Intel Pentium (P54C)", **{
             **_COMMON_8086, **_LATER, "flags_fixed1": 0x0002, "flags_writable": 0x247FD5,
             "pushf_high": 0, "max_insn_len": 15, "fpu": True, "has_386": True, "has_486": True,
@@ -124,4 +129,5 @@ def apply_model(st, model: Model) -> None:
     st[S.Q_IDIV_MIN_FAULTS] = int(model.idiv_min_faults)
     st[S.Q_REP_IDIV_NEG] = int(model.rep_idiv_negates)
     st[S.Q_CPUID_SIG] = model.cpuid_signature
-    st[S.Q_CPUID_FEAT] = model.cpuid_features
+    # a model without a coprocessor never reports one (CPUID.1:EDX bit 0, SDM Vol. 2 CPUID)
+    st[S.Q_CPUID_FEAT] = model.cpuid_features & (~FEAT_FPU if not model.fpu else -1)
