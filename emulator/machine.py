@@ -322,9 +322,10 @@ class Machine:
         elif reason == S.EXIT_SHUTDOWN:
             if self.config.no_reboot:
                 self.stop(STATUS_SHUTDOWN, "the guest triple-faulted (CPU shutdown) at "
-                          f"{cpu.exit_location()} (-no-reboot)")
+                          f"{cpu.exit_location()} (-no-reboot): {cpu.fault_chain()}")
             else:
-                self.log(f"guest triple fault at {cpu.exit_location()}: resetting")
+                self.log(f"guest triple fault at {cpu.exit_location()} ({cpu.fault_chain()}): "
+                         "resetting")
                 self.request_reset()
         elif reason == S.EXIT_UNIMPL:
             self.stop(STATUS_UNIMPLEMENTED, cpu.describe_exit(reason))

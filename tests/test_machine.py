@@ -233,6 +233,8 @@ def test_triple_fault_with_no_reboot(tmp_path):
     source = "xor ax, ax\nmov ds, ax\nmov word ptr [0x7000], 0\nlidt [0x7000]\nint3"
     m, stop, _ = boot(tmp_path, source, no_reboot=True)
     assert stop.status == M.STATUS_SHUTDOWN and "triple" in stop.message and "F000:" in stop.message
+    # the fault chain: INT3 cannot reach its vector (#GP), neither can #GP (#DF), nor #DF
+    assert stop.message.endswith("#0D at F000:0000000F -> #08 at F000:0000000F -> shutdown"), stop.message
 
 
 def test_unimplemented_opcode_is_reported(tmp_path):

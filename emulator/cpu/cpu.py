@@ -286,6 +286,16 @@ class CPU:
             return None
         return ((pte & 0xFFFFF000) | (la & 0xFFF)) & mask
 
+    def fault_chain(self) -> str:
+        """The exceptions that led to the last shutdown (triple fault): vector, error code, CS:EIP."""
+        st = self.st
+        parts = []
+        for i in range(int(st[S.FAULT_CHAIN])):
+            vec, code, cs, eip = (int(st[S.FAULT_CHAIN + 1 + 4 * i + k]) for k in range(4))
+            err = f"({code:04X})" if code >= 0 else ""
+            parts.append(f"#{vec:02X}{err} at {cs:04X}:{eip:08X}")
+        return " -> ".join(parts) + " -> shutdown" if parts else "shutdown"
+
     def describe_next(self) -> str:
         """``CS:EIP  bytes (disassembly)`` of the instruction about to execute (for traces)."""
         eip = int(self.st[S.EIP])

@@ -21,6 +21,8 @@ from .state import (
     EXIT_REASON,
     EXIT_SHUTDOWN,
     FAULT,
+    FAULT_CHAIN,
+    FAULT_CHAIN_MAX,
     FAULT_CODE,
     FAULT_DEPTH,
     HALTED,
@@ -116,7 +118,14 @@ def deliver_exception(st, mem, vector, ret_eip, fault):
     code = st[FAULT_CODE]
     if not has_error_code(vector) or (st[CR0] & 1) == 0:
         code = -1
-    for _ in range(6):
+    st[FAULT_CHAIN] = 0
+    for _ in range(FAULT_CHAIN_MAX):
+        n = st[FAULT_CHAIN]
+        st[FAULT_CHAIN + 1 + 4 * n] = vector  # recorded for the shutdown report
+        st[FAULT_CHAIN + 2 + 4 * n] = code
+        st[FAULT_CHAIN + 3 + 4 * n] = st[SEL + CS]
+        st[FAULT_CHAIN + 4 + 4 * n] = ret_eip
+        st[FAULT_CHAIN] = n + 1
         st[FAULT] = -1
         st[FAULT_CODE] = -1
         if interrupt(st, mem, vector, ret_eip, 3 if fault and vector != VEC_DB else 0, code):

@@ -95,6 +95,8 @@ Q_PUSHF_HIGH = 130     # value ORed into pushed FLAGS (8086: 0xF000, 286 real: 0
 Q_CPUID_SIG = 131      # CPUID leaf 1 EAX (family/model/stepping)
 Q_CPUID_FEAT = 132     # CPUID leaf 1 EDX feature bits
 
+FAULT_CHAIN = 176  # the faults of the last shutdown: count, then (vector, error code, CS, EIP) each
+FAULT_CHAIN_MAX = 6
 MSR_BASE = 144     # a few model-specific registers, see msr index table in core
 MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP = 144, 145, 146
 MSR_APIC_BASE = 147
