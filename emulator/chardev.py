@@ -27,9 +27,11 @@ import os
 import select
 import socket
 import sys
+from collections.abc import Callable
 from typing import Any
 
-SUPPORTED = ("null", "none", "stdio", "file:PATH", "tcp:[HOST]:PORT[,server=on|off][,wait=on|off]")
+SUPPORTED = ("null", "none", "stdio", "mon:stdio", "file:PATH",
+             "tcp:[HOST]:PORT[,server=on|off][,wait=on|off]")
 TCP_OPTIONS = ("server[=on|off]", "wait[=on|off]", "nowait", "nodelay[=on|off]")
 TCP_BACKLOG_LIMIT = 1 << 20       # bytes kept for a slow client before output is dropped
 
@@ -136,12 +138,37 @@ class StdioBackend(CharBackend):
 
     can_read = True
 
-    def __init__(self, in_fd: int = 0, out_fd: int = 1, keep_signals: bool = True) -> None:
+    def __init__(self, in_fd: int = 0, out_fd: int = 1, keep_signals: bool = True,
+                 escapes: bool = False) -> None:
         self.in_fd = in_fd
         self.out_fd = out_fd
         self.keep_signals = keep_signals
+        #: QEMU's console escapes: Ctrl-A X quits (``on_quit``), Ctrl-A A sends Ctrl-A
+        self.escapes = escapes
+        self.on_quit: Callable[[], None] | None = None
+        self._after_ctrl_a = False
         self._saved_tty: list[Any] | None = None
         self._out_ok = True
+
+    def _unescape(self, data: bytes) -> bytes:
+        """Take QEMU's Ctrl-A commands out of the input: X quits, A or Ctrl-A types Ctrl-A,
+        H lists them; the rest goes to the guest."""
+        out = bytearray()
+        for b in data:
+            if self._after_ctrl_a:
+                self._after_ctrl_a = False
+                if b in (ord("x"), ord("X")):
+                    if self.on_quit is not None:
+                        self.on_quit()
+                elif b in (1, ord("a"), ord("A")):
+                    out.append(1)
+                elif b in (ord("h"), ord("H"), ord("?")):
+                    self.write(b"\r\nC-a x    exit pyx86\r\nC-a a    send C-a\r\nC-a h    this help\r\n")
+            elif b == 1:
+                self._after_ctrl_a = True
+            else:
+                out.append(b)
+        return bytes(out)
 
     def open(self, raw: bool = False) -> None:
         if not raw or self._saved_tty is not None or not self.can_read:
@@ -208,7 +235,7 @@ class StdioBackend(CharBackend):
             data = b""
         if not data:
             self.can_read = False             # end of input: stop polling
-        return data
+        return self._unescape(data) if self.escapes else data
 
     def close(self) -> None:
         self._restore_tty()
@@ -407,6 +434,8 @@ def parse_serial_spec(spec: str) -> CharBackend | None:
         return NullBackend()
     if text == "stdio":
         return StdioBackend()
+    if text == "mon:stdio":   # -nographic: Ctrl-C goes to the guest, Ctrl-A X quits (no monitor yet)
+        return StdioBackend(keep_signals=False, escapes=True)
     if text.startswith("file:"):
         if len(text) == 5:
             raise ChardevError("'file:' needs a path: file:PATH")

@@ -446,7 +446,7 @@ def parse_config(args: argparse.Namespace) -> Config:
     if len(serial) > 2:
         raise UsageError("-serial: at most 2 serial ports (COM1, COM2)")
     if args.nographic and not serial:
-        serial = ["stdio"]
+        serial = ["mon:stdio"]   # as QEMU: Ctrl-C reaches the guest, Ctrl-A X quits
 
     return Config(
         cpu=cpu, ram_size=ram, **disks,

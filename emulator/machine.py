@@ -43,7 +43,7 @@ from devices.vga import VGA
 
 from . import linuxboot, snapshot
 from .blockdev import IDE_DRIVES, ImageCloser, open_drive_images
-from .chardev import CharBackend, parse_serial_spec
+from .chardev import CharBackend, StdioBackend, parse_serial_spec
 from .cli import Config
 from .clock import Clock
 from .cpu import state as S
@@ -174,7 +174,12 @@ class Machine:
             raise MachineError(f"{option} {spec}: {e}") from None
         if backend is not None:
             self.backends.append(backend)
-            backend.open()
+            if isinstance(backend, StdioBackend):
+                # the guest does the line editing: a terminal goes raw (QEMU's stdio does too)
+                backend.on_quit = lambda: self.stop(STATUS_OK, "quit from the terminal (Ctrl-A X)")
+                backend.open(raw=True)
+            else:
+                backend.open()
         return backend
 
     def _map_memory(self) -> None:

@@ -192,7 +192,7 @@ def test_defaults_and_qemu_spellings():
     assert parse("--cpu", "286", "-m=2").cpu.name == "286"
     assert parse("-boot", "d").boot_order == "d"
     nographic = parse("-nographic")
-    assert nographic.display == "none" and nographic.serial == ("stdio",)
+    assert nographic.display == "none" and nographic.serial == ("mon:stdio",)
 
 
 def test_features_not_there_yet_are_reported(capsys):  # -cdrom: test_bios_cdrom, -kernel: test_linuxboot

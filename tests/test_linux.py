@@ -104,3 +104,51 @@ def test_serial_shell_answers(linux_dir: Path) -> None:
         start = len(pc.serial_output)
         pc.send_serial(b"echo after-ctrl-c\r")
         wait_for(b"after-ctrl-c\r\n", start)
+
+
+def test_nographic_terminal(linux_dir: Path) -> None:
+    """``pyx86 -nographic`` on a terminal: the guest's shell does the line editing, Ctrl-C
+    reaches the guest, Ctrl-A X ends the emulator (exit status 0), the terminal is restored."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+    saved = termios.tcgetattr(slave)
+    main = "from emulator.cli import main; raise SystemExit(main())"
+    argv = [sys.executable, "-c", main, "-nographic", "-kernel", str(linux_dir / "bzImage"),
+            "-initrd", str(linux_dir / "initramfs.cpio.gz"), "-append", "console=ttyS0", *COMMON]
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parent.parent)
+    seen = bytearray()
+
+    def until(text: bytes, seconds: float = 60) -> None:
+        end = time.monotonic() + seconds
+        while text not in seen:
+            assert time.monotonic() < end, bytes(seen[-1500:])
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                seen.extend(os.read(master, 65536))
+
+    try:
+        until(b"pyx86:/# ")
+        mark = len(seen)
+        os.write(master, b"echo $((40+2))\r")
+        until(b"\r\n42\r\n")
+        os.write(master, b"sleep 50\r")
+        time.sleep(0.5)
+        os.write(master, b"\x03")                     # Ctrl-C: to the guest, not to pyx86
+        until(b"pyx86:/# ", 30)
+        assert proc.poll() is None and len(seen) > mark
+        os.write(master, b"\x01x")                    # Ctrl-A X
+        assert proc.wait(timeout=30) == 0, proc.stderr.read() if proc.stderr else ""
+        assert termios.tcgetattr(slave) == saved     # cooked mode back
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+        os.close(slave)
