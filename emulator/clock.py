@@ -57,6 +57,8 @@ class Clock:
         self._icount = icount
         self.ns_per_insn = int(ns_per_insn)
         self.offset_ns = 0
+        #: called with the nanoseconds skipped by :meth:`advance_to` (the CPU's TSC follows them)
+        self.on_advance: Callable[[int], None] | None = None
         self._timers: dict[str, Timer] = {}
         self._next: Timer | None = None
         self._dirty = True
@@ -72,6 +74,8 @@ class Clock:
         now = self.now
         if t_ns > now:
             self.offset_ns += int(t_ns) - now
+            if self.on_advance is not None:
+                self.on_advance(int(t_ns) - now)
 
     # --- timers ----------------------------------------------------------------
     def timer(self, name: str, callback: Callable[[int], None]) -> Timer:

@@ -92,6 +92,9 @@ class Machine:
         self.log = log or (lambda text: print(f"pyx86: {text}", file=sys.stderr))
         self.cpu = CPU(config.ram_size, config.cpu)
         self.clock = Clock(self._icount, NS_PER_INSN)
+        # the time-stamp counter runs at the nominal rate (one tick per 10 ns of virtual time),
+        # through skipped idle time too
+        self.clock.on_advance = self._tsc_follows
         self.realtime = config.rtc_clock in ("host", "rt")
         trace = self.log if config.log_items & {"unimp", "guest_errors"} else None
         #: -d in_asm / exec / cpu: execute one instruction per slice and log each one
@@ -238,6 +241,9 @@ class Machine:
     def request_reset(self) -> None:
         """A device asked for a CPU reset (8042 pulse, port 92h, triple fault)."""
         self._reset_pending = True
+
+    def _tsc_follows(self, skipped_ns: int) -> None:
+        self.cpu.st[S.TSC_BASE] += skipped_ns // NS_PER_INSN
 
     def stop(self, status: int, message: str = "") -> None:
         """End :meth:`run` after the current exit with this status and message."""

@@ -214,3 +214,16 @@ def test_rep_stos_into_rom_and_budget_slices() -> None:
     assert cpu.read_phys(0xE0FF0, 16) == b"\xab" * 16
     assert cpu.read_phys(0xE1000, 16) == bytes(16)    # ROM kept its bytes
     assert (cpu["di"], cpu["cx"]) == (0x1010, 0)
+
+
+def test_p6_msrs_hold_64_bits_and_absent_ones_fault() -> None:
+    """WRMSR/RDMSR keep EDX:EAX for the P6 MSRs an OS touches (DEBUGCTLMSR 1D9h here); the
+    local APIC's base MSR (no APIC on this model) raises #GP(0) through the IVT."""
+    cpu = real_cpu(asm16("mov ecx, 0x1d9; mov eax, 0x11223344; mov edx, 0x55; wrmsr; "
+                         "xor eax, eax; xor edx, edx; rdmsr; mov esi, eax; mov edi, edx; "
+                         "mov ecx, 0x1b; rdmsr; hlt"))
+    cpu.write_phys(13 * 4, (0x0100).to_bytes(2, "little") + CODE_SEG.to_bytes(2, "little"))
+    cpu.write_phys(CODE_SEG * 16 + 0x100, b"\xf4")          # the #GP handler: HLT
+    assert cpu.run(100) == S.EXIT_HLT
+    assert (cpu["esi"], cpu["edi"]) == (0x11223344, 0x55)
+    assert cpu["ip"] == 0x101                               # stopped in the #GP handler

@@ -338,3 +338,15 @@ def test_cli_screendump_at_exit(tmp_path):
         cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 1, done.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tsc_follows_skipped_idle_time(tmp_path):
+    """RDTSC counts virtual time at the nominal 100 MHz, idle time skipped by HLT included."""
+    src = "rdtsc\nmov esi, eax\nmov edi, edx\nhlt\nrdtsc\nhlt"
+    m, stop, _ = boot(tmp_path, src, max_insns=5)          # the reset JMP, then up to HLT
+    first = (m.cpu["edi"] << 32) | m.cpu["esi"]
+    m.clock.advance_to(m.clock.now + 54_925_000)            # what HLT does while idle
+    m.cpu.st[S.HALTED] = 0
+    m.cpu.run(1)                                          # the second RDTSC
+    second = (m.cpu["edx"] << 32) | m.cpu["eax"]
+    assert second - first == 5_492_500 + 4    # + the 4 instructions from one RDTSC to the next

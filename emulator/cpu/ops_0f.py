@@ -1,6 +1,7 @@
 """The two-byte opcode map (0F xx) (SDM Vol. 2, Appendix A, Table A-3); the system
 instructions are in :mod:`emulator.cpu.ops_system`."""
 
+import numpy as np
 
 from .decode import REG, decode_rm, get_reg, modrm_ea, rm_rd, rm_wr, set_reg
 from .farcall import OP_PROBE_WR, OP_SYSTEM_0F, slow
@@ -32,6 +33,8 @@ from .state import (
     FAULT,
     ICOUNT,
     MSR_APIC_BASE,
+    MSR_P6_COUNT,
+    MSR_P6_FIRST,
     MSR_SYSENTER_CS,
     MSR_SYSENTER_EIP,
     MSR_SYSENTER_ESP,
@@ -48,6 +51,9 @@ from .state import (
 )
 
 MSR_TSC = 0x10
+# EBL_CR_POWERON, BIOS_SIGN_ID, PERFCTR0, PERFCTR1, EVNTSEL0, EVNTSEL1, DEBUGCTLMSR, BBL_CR_CTL3,
+# MCG_STATUS: plain storage (reads give what was written, 0 after reset)
+P6_MSRS = np.array([0x2A, 0x8B, 0xC1, 0xC2, 0x186, 0x187, 0x1D9, 0x11E, 0x17A], dtype=np.int64)
 
 
 @njit
@@ -58,7 +64,12 @@ def system_0f(st, mem, pc, op2, osz, asz, seg):
 
 @njit
 def msr_index(ecx):
-    """Slot of MSR ``ecx`` in the state array, or -1 if this P6 has no such MSR."""
+    """Slot of MSR ``ecx`` in the state array, or -1 if this P6 has no such MSR (Pentium Pro
+    Family Developer's Manual Vol. 3, Appendix C: the MSRs an OS or BIOS touches without
+    a CPUID feature bit; no MTRR, MCA or local APIC is reported, so those #GP)."""
+    for k in range(MSR_P6_COUNT):
+        if P6_MSRS[k] == ecx:
+            return MSR_P6_FIRST + k
     if ecx == 0x174:
         return MSR_SYSENTER_CS
     if ecx == 0x175:
@@ -100,10 +111,10 @@ def op_msr_tsc(st, op2):
         raise_fault(st, VEC_GP, 0)
         return
     if op2 == 0x30:
-        st[i] = st[EAX] if i != MSR_SYSENTER_CS else st[EAX] & 0xFFFF
+        st[i] = ((st[EDX] << 32) | st[EAX]) if i != MSR_SYSENTER_CS else st[EAX] & 0xFFFF
     else:
-        st[EAX] = st[i]
-        st[EDX] = 0
+        st[EAX] = st[i] & 0xFFFFFFFF
+        st[EDX] = (st[i] >> 32) & 0xFFFFFFFF
 
 
 @njit

@@ -101,6 +101,8 @@ MSR_BASE = 144     # a few model-specific registers, see msr index table in core
 MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP = 144, 145, 146
 MSR_APIC_BASE = 147
 MSR_MISC = 148
+MSR_P6_FIRST = 149  # 149..157: EBL_CR_POWERON, BIOS_SIGN_ID, PERFCTR0/1, EVNTSEL0/1, DEBUGCTLMSR,
+MSR_P6_COUNT = 9    # BBL_CR_CTL3, MCG_STATUS (emulator.cpu.ops_0f.P6_MSRS)
 
 # --- software TLB (SDM Vol. 3, 4.10): direct-mapped, 4096 entries after the registers ---------
 # entry = (linear page number << 32) | mem index of the page frame (bits 12-31) | bits below
