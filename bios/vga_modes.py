@@ -12,10 +12,12 @@ pyx86 deviation: IBM programs mode 6 with sequencer memory mode 06h
 RAM at B8000h (see :mod:`devices.vga`), which the machine keeps as RAM only
 while the memory mode selects odd/even addressing, so mode 6 uses 02h here.
 
-The DAC tables: a VGA BIOS loads one of three tables on a mode set
-(IBM VGA Technical Reference, "Video DAC"): the 64 EGA colours for the
-16-colour modes, 64 greys for the monochrome modes, and a 256-entry table for
-mode 13h.  The 256-entry table here has the 16 CGA/EGA colours in entries
+The DAC tables: a VGA BIOS loads one of four tables on a mode set
+(IBM VGA Technical Reference, "Video DAC"): the 64 EGA colours (rgbRGB) for
+the 350/400/480-line 16-colour modes, a CGA-compatible table for the 200-line
+modes 4-6, 0Dh and 0Eh (bit 4 is intensity, so the attribute values 00h-07h and
+10h-17h give the 16 CGA colours, brown included), 64 greys for the monochrome
+modes, and a 256-entry table for mode 13h.  The 256-entry table here has the 16 CGA/EGA colours in entries
 0-15 and a 16-step grey ramp in 16-31 as IBM's does; entries 32-247 are ramps
 of pyx86's own construction (hue ramps at three saturations and three
 intensities) and do not reproduce IBM's table; 248-255 are black.
@@ -44,7 +46,7 @@ class ModeRegs:
     crtc: tuple[int, ...]         # CRT controller 0-18h
     attr: tuple[int, ...]         # attribute controller 0-14h
     gc: tuple[int, ...]           # graphics controller 0-8
-    dac: str                      # "ega", "mono" or "vga256"
+    dac: str                      # "ega", "cga", "mono" or "vga256"
 
 
 def _b(text: str) -> tuple[int, ...]:
@@ -89,12 +91,12 @@ MODE_REGS: dict[int, ModeRegs] = {
     0x01: ModeRegs(0x67, _b("03 08 03 00 02"), _CRTC_TEXT40, _ATTR_TEXT, _GC_TEXT, "ega"),
     0x02: ModeRegs(0x67, _b("03 00 03 00 02"), _CRTC_TEXT80, _ATTR_TEXT, _GC_TEXT, "ega"),
     0x03: ModeRegs(0x67, _b("03 00 03 00 02"), _CRTC_TEXT80, _ATTR_TEXT, _GC_TEXT, "ega"),
-    0x04: ModeRegs(0x63, _b("03 09 03 00 02"), _CRTC_CGA320, _ATTR_CGA4, _GC_CGA4, "ega"),
-    0x05: ModeRegs(0x63, _b("03 09 03 00 02"), _CRTC_CGA320, _ATTR_CGA4, _GC_CGA4, "ega"),
-    0x06: ModeRegs(0x63, _b("03 01 01 00 02"), _CRTC_CGA640, _ATTR_CGA2, _GC_CGA2, "ega"),
+    0x04: ModeRegs(0x63, _b("03 09 03 00 02"), _CRTC_CGA320, _ATTR_CGA4, _GC_CGA4, "cga"),
+    0x05: ModeRegs(0x63, _b("03 09 03 00 02"), _CRTC_CGA320, _ATTR_CGA4, _GC_CGA4, "cga"),
+    0x06: ModeRegs(0x63, _b("03 01 01 00 02"), _CRTC_CGA640, _ATTR_CGA2, _GC_CGA2, "cga"),
     0x07: ModeRegs(0xA6, _b("03 00 03 00 02"), _CRTC_MONO80, _ATTR_MONO, _GC_MONO, "mono"),
-    0x0D: ModeRegs(0x63, _b("03 09 0F 00 06"), _CRTC_EGA320, _ATTR_EGA16, _GC_PLANAR, "ega"),
-    0x0E: ModeRegs(0x63, _b("03 01 0F 00 06"), _CRTC_EGA640, _ATTR_EGA16, _GC_PLANAR, "ega"),
+    0x0D: ModeRegs(0x63, _b("03 09 0F 00 06"), _CRTC_EGA320, _ATTR_EGA16, _GC_PLANAR, "cga"),
+    0x0E: ModeRegs(0x63, _b("03 01 0F 00 06"), _CRTC_EGA640, _ATTR_EGA16, _GC_PLANAR, "cga"),
     0x0F: ModeRegs(0xA2, _b("03 01 0F 00 06"), _CRTC_350, _ATTR_EGAMONO, _GC_EGAMONO, "mono"),
     0x10: ModeRegs(0xA3, _b("03 01 0F 00 06"), _CRTC_350, _ATTR_VGA16, _GC_PLANAR, "ega"),
     0x11: ModeRegs(0xE3, _b("03 01 0F 00 06"), _CRTC_480, _ATTR_VGA2, _GC_PLANAR, "ega"),
@@ -172,9 +174,11 @@ def vga256_table() -> list[tuple[int, int, int]]:
 
 
 def dac_table(kind: str) -> list[tuple[int, int, int]]:
-    """The DAC entries a mode set loads: 64 for "ega" and "mono", 256 for "vga256"."""
+    """The DAC entries a mode set loads: 64 for "ega", "cga" and "mono", 256 for "vga256"."""
     if kind == "ega":
         return [ega_colour(i) for i in range(64)]
+    if kind == "cga":  # DAC index bits 0-2 RGB, bit 4 intensity (bits 3 and 5 ignored)
+        return [cga_colour((i & 7) | ((i >> 1) & 8)) for i in range(64)]
     if kind == "mono":
         return [mono_grey(i) for i in range(64)]
     return vga256_table()
