@@ -119,10 +119,7 @@ def test_plan_of_an_old_protocol_kernel() -> None:
 
 # --- the BIOS loads the kernel and enters the setup code -------------------------------------------
 def linux_config(linux_dir: Path, model: str = "486", **changes) -> Config:
-    # the core has no x87 instructions yet: a 486 without FPU (a 486SX, the shared kernel's
-    # target) makes the setup code's FPU probe (FNINIT) a no-op, as on the real chip
-    cpu = dataclasses.replace(get_model(model), fpu=False)
-    cfg = Config(cpu=cpu, ram_size=32 << 20, display="none", kernel=linux_dir / "bzImage",
+    cfg = Config(cpu=get_model(model), ram_size=32 << 20, display="none", kernel=linux_dir / "bzImage",
                  initrd=linux_dir / "initramfs.cpio.gz", append=CMDLINE,
                  rtc_base="2024-02-29T12:00:00")
     return dataclasses.replace(cfg, **changes)

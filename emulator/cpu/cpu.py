@@ -22,6 +22,7 @@ from .warmup import compile_in_parallel
 
 compile_in_parallel()  # a cold cache: the rare paths compile in a child meanwhile (before importing them)
 
+from .fpu import fpu_reset as _fpu_reset  # noqa: E402
 from .slowpath import install as _install_slow_entry  # noqa: E402
 from .vgamem import vga_rd8, vga_wr8  # noqa: E402
 
@@ -74,6 +75,7 @@ class CPU:
         st[S.DR0 + 7] = 0x400 if self.model.has_386 else 0
         st[S.GDTR_LIMIT] = 0xFFFF
         st[S.EDX] = self.model.cpuid_signature or (0x0300 if self.model.has_386 else 0)
+        _fpu_reset(st)
         for seg in range(6):
             self.load_segment(seg, 0)
         if self.model.name == "8086":

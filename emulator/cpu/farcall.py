@@ -24,7 +24,7 @@ from .state import SLOW_ENTRY
 # operations (argument meaning in slowpath.dispatch)
 OP_RD, OP_WR, OP_LIN_RD, OP_LIN_WR, OP_FETCH, OP_FETCH_FAULT = 1, 2, 3, 4, 5, 6
 OP_FAR, OP_FAR_RET, OP_IRET, OP_INTERRUPT, OP_EXCEPTION, OP_LOAD_SEG = 7, 8, 9, 10, 11, 12
-OP_SYSTEM_0F, OP_IO_BITMAP, OP_ARPL, OP_PROBE_WR = 13, 14, 15, 16
+OP_SYSTEM_0F, OP_IO_BITMAP, OP_ARPL, OP_PROBE_WR, OP_FPU = 13, 14, 15, 16, 17
 
 
 @intrinsic

@@ -10,7 +10,7 @@ import numpy as np
 
 from .debug import code_breakpoint
 from .decode import REG, decode_rm, get_reg, imm, insn_length, lockable, set_reg
-from .farcall import OP_EXCEPTION, OP_FETCH_FAULT, slow
+from .farcall import OP_EXCEPTION, OP_FETCH_FAULT, OP_FPU, slow
 from .flags import logic_flags
 from .interrupts import VEC_DB, VEC_GP, VEC_NM, VEC_UD
 from .jit import hot, njit
@@ -79,7 +79,6 @@ from .state import (
     EXIT_INTR,
     EXIT_REASON,
     EXIT_SHUTDOWN,
-    EXIT_UNIMPL,
     FAULT,
     FETCH_AVAIL,
     FETCH_LA,
@@ -284,7 +283,7 @@ def execute(st, mem, pc, op, osz, asz, seg, rep, eip0, pc0, ipmask, room):
             return pc
         if op == 0xD7:
             return op_xlat(st, mem, pc, asz, seg)
-        return op_esc(st, mem, pc, asz, seg)
+        return op_esc(st, mem, pc, op, osz, asz, seg, eip0)
     if op < 0xF0:
         if op < 0xE4:
             pc += 1
@@ -338,8 +337,9 @@ def op_test_imm_acc(st, mem, pc, op, osz):
 
 
 @njit
-def op_esc(st, mem, pc, asz, seg):
-    """D8-DF: without a coprocessor only the ModRM is decoded (8086/286); x87 is a later issue.
+def op_esc(st, mem, pc, op, osz, asz, seg, eip0):
+    """D8-DF: the x87 FPU behind the rare-path boundary (:mod:`emulator.cpu.fpu`); without a
+    coprocessor only the ModRM is decoded (8086/286).
 
     CR0.EM or CR0.TS make them raise #NM (SDM Vol. 3, 2.5: software emulation, task switch).
     """
@@ -347,8 +347,7 @@ def op_esc(st, mem, pc, asz, seg):
         raise_fault(st, VEC_NM, -1)
         return pc
     if st[Q_FPU] != 0:
-        st[EXIT_REASON] = EXIT_UNIMPL
-        return R_EXIT_STAY
+        return slow(st, mem, OP_FPU, pc, op | (osz << 8) | ((1 if asz else 0) << 16), seg, eip0)
     pc, reg, s, off = decode_rm(st, mem, pc, asz, seg)
     if s != REG:
         check_limit(st, s, off, 2)  # the 286 still checks the operand's segment limit

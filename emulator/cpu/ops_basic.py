@@ -10,7 +10,7 @@ the segment override or -1, ``rep`` the last F2/F3 prefix or 0; it returns the
 from .decode import REG, decode_rm, get_reg, imm, modrm_ea, rm_rd, rm_wr, set_reg
 from .farcall import OP_ARPL, slow
 from .flags import alu, incdec, logic_flags, sext, size_mask, szp
-from .interrupts import VEC_BR, VEC_GP, VEC_NM, VEC_UD, flags_image, load_flags
+from .interrupts import VEC_BR, VEC_GP, VEC_MF, VEC_NM, VEC_UD, flags_image, load_flags
 from .jit import hot, njit
 from .memory import ld8, pop, push, raise_fault, rd, stack_peek
 from .protected import load_flags_pm, v86_flags_image, v86_load_flags
@@ -23,6 +23,7 @@ from .state import (
     CPL,
     CR0,
     CR0_MP,
+    CR0_NE,
     CR0_TS,
     CR4,
     CR4_VME,
@@ -34,10 +35,12 @@ from .state import (
     EFLAGS,
     ESP,
     FAULT,
+    FPU_SW,
     ICOUNT,
     IOPL,
     Q_80186,
     Q_ALIASES_8086,
+    Q_FPU,
     Q_HAS_386,
     Q_PUSH_SP_NEW,
     SEL,
@@ -286,6 +289,8 @@ def op_98_9f(st, mem, pc, op, osz):
     elif op == 0x9B:
         if (st[CR0] & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS):
             raise_fault(st, VEC_NM, -1)
+        elif (st[FPU_SW] & 0x80) != 0 and (st[CR0] & CR0_NE) != 0 and st[Q_FPU] != 0:
+            raise_fault(st, VEC_MF, -1)  # an unmasked x87 exception is pending (SDM Vol. 2, WAIT)
     elif op == 0x9E:
         ah = (st[EAX] >> 8) & 0xD5
         st[EFLAGS] = (st[EFLAGS] & ~0xD5) | ah

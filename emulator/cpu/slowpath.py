@@ -13,6 +13,7 @@ from numba.extending import intrinsic
 from numba.np.arrayobj import populate_array
 
 from . import farcall as F
+from .fpu import fpu_exec
 from .interrupts import deliver_exception
 from .jit import DISABLED, njit
 from .memory import fetch_slow, lin_rd_slow, lin_wr_slow, probe_write, rd_slow, wr_slow
@@ -63,6 +64,8 @@ def dispatch(st, mem, op, a, b, c, d):
         return op_arpl(st, mem, a, b, c)
     if op == F.OP_PROBE_WR:      # a seg, b offset, c size
         return 1 if probe_write(st, mem, a, b, c) else 0
+    if op == F.OP_FPU:           # a pc, b opcode | osz << 8 | asz << 16, c seg, d EIP: the next pc
+        return fpu_exec(st, mem, a, b & 0xFF, (b >> 8) & 0xFF, (b >> 16) & 1, c, d)
     return -1
 
 

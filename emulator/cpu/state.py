@@ -95,7 +95,7 @@ Q_PUSHF_HIGH = 130     # value ORed into pushed FLAGS (8086: 0xF000, 286 real: 0
 Q_CPUID_SIG = 131      # CPUID leaf 1 EAX (family/model/stepping)
 Q_CPUID_FEAT = 132     # CPUID leaf 1 EDX feature bits
 
-FAULT_CHAIN = 176  # the faults of the last shutdown: count, then (vector, error code, CS, EIP) each
+FAULT_CHAIN = 200  # the faults of the last shutdown: count, then (vector, error code, CS, EIP) each
 FAULT_CHAIN_MAX = 6
 MSR_BASE = 144     # a few model-specific registers, see msr index table in core
 MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP = 144, 145, 146
@@ -103,6 +103,18 @@ MSR_APIC_BASE = 147
 MSR_MISC = 148
 MSR_P6_FIRST = 149  # 149..157: EBL_CR_POWERON, BIOS_SIGN_ID, PERFCTR0/1, EVNTSEL0/1, DEBUGCTLMSR,
 MSR_P6_COUNT = 9    # BBL_CR_CTL3, MCG_STATUS (emulator.cpu.ops_0f.P6_MSRS)
+
+# --- x87 FPU (SDM Vol. 1, 8.1; emulator.cpu.fpu) ------------------------------
+FPU_R = 176        # st[FPU_R + i]: physical data register Ri as IEEE double bits (not 80-bit)
+FPU_TOP = 184      # stack top (0-7); FNSTSW/FNSTENV merge it into status word bits 11-13
+FPU_SW = 185       # status word without TOP (exception flags, SF, ES, C0-C3, B)
+FPU_CW = 186       # control word
+FPU_TAG = 187      # tag word, 2 bits per physical register (11 = empty)
+FPU_FIP = 188      # last instruction pointer: offset
+FPU_FCS = 189      # its CS selector
+FPU_FDP = 190      # last data (operand) pointer: offset
+FPU_FDS = 191      # its segment selector
+FPU_FOP = 192      # last opcode (11 bits: low 3 bits of the first byte, then the ModRM byte)
 
 # --- software TLB (SDM Vol. 3, 4.10): direct-mapped, 4096 entries after the registers ---------
 # entry = (linear page number << 32) | mem index of the page frame (bits 12-31) | bits below
