@@ -202,6 +202,11 @@ def scroll_window(top: int, left: int, bottom: int, right: int, lines: int, rows
     return bottom, right, height if lines == 0 or lines > height else lines
 
 
+def decode_cp437(chars: bytes) -> str:
+    """Character codes as text (code page 437 glyphs; NUL shows as a space)."""
+    return "".join(_DECODE[b] for b in chars)
+
+
 def screen_text(machine: Machine) -> list[str]:
     """The rows of the active text page as str (code page 437 glyphs; NUL shows as a space).
 

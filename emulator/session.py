@@ -108,10 +108,18 @@ class Session:
 
     # --- the screen and the keyboard -------------------------------------------------------
     def screen(self) -> list[str]:
-        """The rows of the text screen (the BIOS's current text page)."""
-        from bios.video import screen_text
+        """The rows of the text screen as the monitor shows it: the CRT controller's start
+        address once a mode was programmed (a guest such as Linux's console scrolls with it),
+        else the BIOS's current text page; [] in a graphics mode."""
+        from bios.video import decode_cp437
 
-        return screen_text(self.machine)
+        from .screen import read_text_screen
+
+        text = read_text_screen(self.machine)
+        if text is None:
+            return []
+        chars = decode_cp437(text.cells[::2])
+        return [chars[r * text.columns:(r + 1) * text.columns] for r in range(text.rows)]
 
     def screen_contains(self, text: str) -> bool:
         return text in "\n".join(self.screen())
