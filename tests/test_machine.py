@@ -238,9 +238,9 @@ def test_triple_fault_with_no_reboot(tmp_path):
 
 
 def test_unimplemented_opcode_is_reported(tmp_path):
-    _, stop, _ = boot(tmp_path, "nop\nfninit")
+    _, stop, _ = boot(tmp_path, "nop\nrdpmc")
     assert stop.status == M.STATUS_UNIMPLEMENTED
-    assert "F000:00000001" in stop.message and "DB E3 (fninit)" in stop.message
+    assert "F000:00000001" in stop.message and "0F 33 (rdpmc)" in stop.message
 
 
 def test_halt_with_interrupts_off(tmp_path):
