@@ -359,8 +359,17 @@ def far_return(st, mem, osz, release):
     """RETF [imm16] in protected mode (same or outer privilege)."""
     off = stack_peek(st, mem, 0, osz)
     sel = stack_peek(st, mem, osz, 2)
-    if st[FAULT] >= 0:
-        return
+    if st[FAULT] < 0:
+        return_to(st, mem, sel, off, osz, 2 * osz, release, 0, False)
+
+
+@cold
+def return_to(st, mem, sel, off, osz, frame, release, fl, iret):
+    """What RETF and IRET share (SDM Vol. 2, RET "RETURN-TO-OUTER-PRIVILEGE-LEVEL", IRET):
+    check the return CS:EIP, pop the ``frame`` bytes (and ``release`` more), then stay at
+    this privilege level or take SS:ESP from the stack above the frame for an outer one,
+    where the data segment registers the new CPL may not use become null.  IRET (``iret``)
+    also loads the flags ``fl`` with the old CPL's rights."""
     addr, lo, hi = read_desc(st, mem, sel)
     if st[FAULT] >= 0 or not return_cs_ok(st, sel, addr, hi):
         return
@@ -370,16 +379,21 @@ def far_return(st, mem, osz, release):
         raise_fault(st, VEC_GP, 0)
         return
     rpl = sel & 3
-    if rpl == st[CPL]:
-        pop(st, mem, osz)
-        pop(st, mem, osz)
+    cpl = st[CPL]
+    if rpl == cpl:
+        for _ in range(frame // osz):
+            pop(st, mem, osz)
         load_cs(st, mem, sel, addr, lo, hi, rpl)
         st[EIP] = off
+        if iret:
+            load_flags_pm(st, fl, osz, cpl, True)
         add_sp(st, release)
         return
-    ss, esp, slo, shi = outer_stack(st, mem, 2 * osz + release, osz, rpl)
+    ss, esp, slo, shi = outer_stack(st, mem, frame + release, osz, rpl)
     if ss < 0:
         return
+    if iret:
+        load_flags_pm(st, fl, osz, cpl, True)
     load_cs(st, mem, sel, addr, lo, hi, rpl)
     st[EIP] = off
     set_cache(st, SS, ss, desc_base(slo, shi), desc_limit(slo, shi), desc_attr(shi | 0x100))
@@ -457,31 +471,7 @@ def iret_pm(st, mem, osz, nip):
     if osz == 4 and (fl & VM) and cpl == 0:
         iret_to_v86(st, mem, off, sel, fl)
         return
-    addr, lo, hi = read_desc(st, mem, sel)
-    if st[FAULT] >= 0 or not return_cs_ok(st, sel, addr, hi):
-        return
-    if osz == 2:
-        off &= 0xFFFF
-    if off > desc_limit(lo, hi):
-        raise_fault(st, VEC_GP, 0)
-        return
-    rpl = sel & 3
-    if rpl == cpl:
-        for _ in range(3):
-            pop(st, mem, osz)
-        load_cs(st, mem, sel, addr, lo, hi, rpl)
-        st[EIP] = off
-        load_flags_pm(st, fl, osz, cpl, True)
-        return
-    ss, esp, slo, shi = outer_stack(st, mem, 3 * osz, osz, rpl)
-    if ss < 0:
-        return
-    load_flags_pm(st, fl, osz, cpl, True)
-    load_cs(st, mem, sel, addr, lo, hi, rpl)
-    st[EIP] = off
-    set_cache(st, SS, ss, desc_base(slo, shi), desc_limit(slo, shi), desc_attr(shi | 0x100))
-    set_esp(st, esp, osz)
-    null_outer_segments(st)
+    return_to(st, mem, sel, off, osz, 3 * osz, 0, fl, True)
 
 
 @cold
