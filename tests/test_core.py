@@ -155,7 +155,7 @@ def _mix_digest(name: str) -> str:
     while cpu.run(1 << 20) == S.EXIT_BUDGET:
         pass
     st = cpu.st.copy()
-    st[S.SLOW_ENTRY] = 0  # a per-process address (0 without the JIT)
+    st[S.SLOW_ENTRY] = st[S.FPU_ENTRY] = 0  # per-process addresses (0 without the JIT)
     return hashlib.sha256(st.tobytes() + cpu.ram.tobytes()).hexdigest()
 
 

@@ -885,7 +885,7 @@ def _fpu_digest() -> str:
     cpu = flat_cpu(FPU_PROGRAM, d(7.25, 3.0) + struct.pack("<h", -5), protected=True)
     run(cpu)
     st = cpu.st.copy()
-    st[S.SLOW_ENTRY] = 0
+    st[S.SLOW_ENTRY] = st[S.FPU_ENTRY] = 0
     return hashlib.sha256(st.tobytes() + cpu.ram.tobytes()).hexdigest()
 
 

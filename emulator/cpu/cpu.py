@@ -23,6 +23,7 @@ from .warmup import compile_in_parallel
 compile_in_parallel()  # a cold cache: the rare paths compile in a child meanwhile (before importing them)
 
 from .fpu import fpu_reset as _fpu_reset  # noqa: E402
+from .fpuentry import install as _install_fpu_entry  # noqa: E402
 from .slowpath import install as _install_slow_entry  # noqa: E402
 from .vgamem import vga_rd8, vga_wr8  # noqa: E402
 
@@ -67,6 +68,7 @@ class CPU:
         st[S.FAULT] = -1
         st[S.FAULT_CODE] = -1
         _install_slow_entry(st)
+        _install_fpu_entry(st)
         st[S.EFLAGS] = self.model.flags_fixed1
         st[S.A20_MASK] = (1 << self.model.address_bits) - 1
         st[S.CR0] = 0x60000010 if self.model.has_386 else 0
@@ -219,7 +221,8 @@ class CPU:
     # --- running ---------------------------------------------------------------
     def run(self, budget: int) -> int:
         """Execute up to ``budget`` instructions; return the exit reason (``state.EXIT_*``)."""
-        _install_slow_entry(self.st)  # the entry's address is per process (snapshots carry old ones)
+        _install_slow_entry(self.st)  # the entries' addresses are per process (snapshots carry old ones)
+        _install_fpu_entry(self.st)
         return int(_run(self.st, self.mem, budget))
 
     def step(self) -> int:
@@ -239,6 +242,7 @@ class CPU:
     def deliver_interrupt(self, vector: int) -> None:
         """Take hardware interrupt ``vector`` now (after ``EXIT_INTR``), as the CPU does on INTA."""
         _install_slow_entry(self.st)
+        _install_fpu_entry(self.st)
         _deliver(self.st, self.mem, vector & 0xFF)
 
     def exit_location(self) -> str:

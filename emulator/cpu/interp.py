@@ -10,7 +10,7 @@ import numpy as np
 
 from .debug import code_breakpoint
 from .decode import REG, decode_rm, get_reg, imm, insn_length, lockable, set_reg
-from .farcall import OP_EXCEPTION, OP_FETCH_FAULT, OP_FPU, slow
+from .farcall import OP_EXCEPTION, OP_FETCH_FAULT, fpu_call, slow
 from .flags import logic_flags
 from .interrupts import VEC_DB, VEC_GP, VEC_NM, VEC_UD
 from .jit import hot, njit
@@ -347,7 +347,7 @@ def op_esc(st, mem, pc, op, osz, asz, seg, eip0):
         raise_fault(st, VEC_NM, -1)
         return pc
     if st[Q_FPU] != 0:
-        return slow(st, mem, OP_FPU, pc, op | (osz << 8) | ((1 if asz else 0) << 16), seg, eip0)
+        return fpu_call(st, mem, pc, op | (osz << 8) | ((1 if asz else 0) << 16), seg, eip0)
     pc, reg, s, off = decode_rm(st, mem, pc, asz, seg)
     if s != REG:
         check_limit(st, s, off, 2)  # the 286 still checks the operand's segment limit

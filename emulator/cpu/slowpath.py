@@ -6,14 +6,10 @@ as a C callback taking raw pointers, whose address the host puts in
 """
 
 import numpy as np
-from llvmlite import ir
-from numba import cfunc, types
-from numba.core import cgutils
-from numba.extending import intrinsic
-from numba.np.arrayobj import populate_array
+from numba import cfunc
 
 from . import farcall as F
-from .fpu import fpu_exec
+from .farcall import ENTRY_SIG, as_array
 from .interrupts import deliver_exception
 from .jit import DISABLED, njit
 from .memory import fetch_slow, lin_rd_slow, lin_wr_slow, probe_write, rd_slow, wr_slow
@@ -64,40 +60,16 @@ def dispatch(st, mem, op, a, b, c, d):
         return op_arpl(st, mem, a, b, c)
     if op == F.OP_PROBE_WR:      # a seg, b offset, c size
         return 1 if probe_write(st, mem, a, b, c) else 0
-    if op == F.OP_FPU:           # a pc, b opcode | osz << 8 | asz << 16, c seg, d EIP: the next pc
-        return fpu_exec(st, mem, a, b & 0xFF, (b >> 8) & 0xFF, (b >> 16) & 1, c, d)
     return -1
 
-
-@intrinsic
-def _as_array(typingctx, ptr, n):
-    """A 1-d C array over ``n`` items at ``ptr`` with no owner (numba's ``carray`` needs its
-    runtime, which the core runs without)."""
-    arrty = types.Array(ptr.dtype, 1, "C")
-
-    def codegen(context, builder, signature, args):
-        ptr_v, n_v = args
-        ary = context.make_array(arrty)(context, builder)
-        itemsize = context.get_constant(types.intp, context.get_abi_sizeof(
-            context.get_data_type(ptr.dtype)))
-        populate_array(ary, data=ptr_v, shape=cgutils.pack_array(builder, [n_v]),
-                       strides=cgutils.pack_array(builder, [itemsize]), itemsize=itemsize,
-                       meminfo=ir.Constant(ir.IntType(8).as_pointer(), None))
-        return ary._getvalue()
-
-    return arrty(ptr, n), codegen
-
-
-_SIG = types.int64(types.CPointer(types.int64), types.CPointer(types.uint8), types.int64,
-                   types.int64, types.int64, types.int64, types.int64, types.int64)
 
 if DISABLED:
     SLOW_ENTRY_ADDRESS = 0
 else:
-    @cfunc(_SIG, cache=True, nopython=True, error_model="numpy", boundscheck=False, _nrt=False)
+    @cfunc(ENTRY_SIG, cache=True, nopython=True, error_model="numpy", boundscheck=False, _nrt=False)
     def slow_entry(st_ptr, mem_ptr, mem_len, op, a, b, c, d):
-        st = _as_array(st_ptr, STATE_SIZE)
-        mem = _as_array(mem_ptr, mem_len)
+        st = as_array(st_ptr, STATE_SIZE)
+        mem = as_array(mem_ptr, mem_len)
         return dispatch(st, mem, op, a, b, c, d)
 
     SLOW_ENTRY_ADDRESS = slow_entry.address

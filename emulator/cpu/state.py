@@ -69,6 +69,7 @@ FETCH_STOP = 105   # slow fetch: why the copy stopped (0 segment limit, 1 no mem
 SHADOW_ICOUNT = 106  # ICOUNT value during which INTR is inhibited (STI / MOV SS shadow)
 SLOW_ENTRY = 108   # address of the rare-path entry point (emulator.cpu.slowpath), set by the host
 SS_SHADOW = 109    # ICOUNT value after a MOV/POP SS: no single-step trap then (SDM Vol. 3, 6.8.3)
+FPU_ENTRY = 111    # address of the x87 entry point (emulator.cpu.fpuentry), set by the host
 DB_PENDING = 110   # 1 when a data breakpoint matched during the current instruction (trap after it)
 FETCH_LA = 107     # slow fetch: the linear address whose translation failed (FETCH_STOP 2)
 
