@@ -467,6 +467,24 @@ def fetch_slow(st, mem, eip, code32):
 
 @cold
 def fetch_miss(st, mem, eip, code32):
+    """Instruction bytes the fast path could not point at.  The common case, an instruction
+    near the end of a page whose next page is in the TLB too, is copied to the scratch
+    area here; the rest (TLB misses, limits, holes) goes behind the rare-path boundary."""
+    la = (st[BASE + CS] + eip) & 0xFFFFFFFF
+    bit = TLB_SR << st[TLB_USER]
+    e0 = tlb_hit(st, la, bit)
+    e1 = tlb_hit(st, (la + 16) & 0xFFFFFFFF, bit)
+    if e0 != 0 and e1 != 0 and eip + 15 <= st[LIMIT + CS] and (code32 or st[Q_SEG_WRAP] == 0):
+        first = 0x1000 - (la & 0xFFF)
+        for k in range(16):
+            if k < first:
+                mem[SCRATCH + k] = mem[np.uint64((e0 & 0xFFFFF000) + (la & 0xFFF) + k)]
+            else:
+                mem[SCRATCH + k] = mem[np.uint64((e1 & 0xFFFFF000) + k - first)]
+        mem[SCRATCH + 16] = 0
+        st[FETCH_AVAIL] = 16
+        st[FETCH_STOP] = 0
+        return SCRATCH
     return slow(st, mem, OP_FETCH, eip, 1 if code32 else 0, 0, 0)
 
 
