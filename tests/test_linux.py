@@ -157,3 +157,13 @@ def test_nographic_terminal(linux_dir: Path) -> None:
             proc.kill()
         os.close(master)
         os.close(slave)
+
+
+def test_vga_console_shell_on_the_keyboard(linux_dir: Path) -> None:
+    """``console=tty0``: the shell on the VGA text console answers keys typed on the PS/2
+    keyboard (scancodes through the 8042 to Linux's atkbd driver)."""
+    with Session("-kernel", str(linux_dir / "bzImage"), "-initrd", str(linux_dir / "initramfs.cpio.gz"),
+                 "-append", "console=ttyS0 console=tty0", *COMMON) as pc:
+        assert pc.run_until_text("pyx86:/# ", seconds=30), pc.screen()
+        pc.type("echo $((6*7)) done\n")
+        assert pc.run_until_text("42 done", seconds=10), pc.screen()
