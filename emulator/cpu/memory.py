@@ -1,12 +1,17 @@
-"""Guest memory access for the core: physical pages, segmentation, the stack.
+"""Guest memory access for the core: segmentation, the TLB fast paths, the stack, fetch.
 
-Physical addresses go through the page map (one kind byte per 4 KiB page at the
-front of ``mem``): RAM is read and written directly, ROM ignores writes, empty
-space reads all-ones, and the top of the 4 GiB space aliases the BIOS ROM.  The
-A20 gate is the ``A20_MASK`` applied to every linear address (IBM PC/AT
-Technical Reference, "Address line 20").  Segment limit checks follow the 286
-and 386 rules (a word at offset FFFFh raises #GP, or #SS for the stack
-segment), with the 8086's in-segment wrap as a model quirk.
+Every access first checks the segment's fast limit (``RLIM``/``WLIM``, -1 when
+only the checked path may decide) and the software TLB (:mod:`.paging`): a hit
+with the right fast bit reads or writes ``mem`` directly.  Everything else goes
+through small ``noinline`` miss wrappers to the checked paths behind the
+rare-path boundary (:mod:`.farcall`): protected-mode segment checks (SDM Vol. 3,
+5.3-5.5), the page walk, page crossings (both pages are checked before a byte
+is written), the physical page map (ROM ignores writes, holes read all-ones,
+the top of 4 GiB aliases the BIOS ROM, the VGA window goes through the graphics
+controller), data breakpoints.  The A20 gate (IBM PC/AT Technical Reference,
+"Address line 20") is applied when a translation is made.  Real-mode limit
+checks follow the 286 and 386 rules (a word at offset FFFFh raises #GP, or #SS
+for the stack segment), with the 8086's in-segment wrap as a model quirk.
 
 A fault sets ``st[FAULT]`` and the access returns 0 (reads) or does nothing
 (writes, also every write after the fault), so the instruction's remaining
