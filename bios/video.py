@@ -218,8 +218,8 @@ def screen_text(machine: Machine) -> list[str]:
     if geo is None:
         return []
     _mode, cols, rows, addr = geo
-    chars = ram[addr:addr + rows * cols * 2:2].tobytes()
-    return ["".join(_DECODE[b] for b in chars[r * cols:(r + 1) * cols]) for r in range(rows)]
+    chars = decode_cp437(ram[addr:addr + rows * cols * 2:2].tobytes())
+    return [chars[r * cols:(r + 1) * cols] for r in range(rows)]
 
 
 def cursor_position(machine: Machine) -> tuple[int, int]:
