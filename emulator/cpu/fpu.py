@@ -63,11 +63,11 @@ from .state import (
     PF,
     Q_HAS_P6,
     SEL,
+    VEC_MF,
+    VEC_UD,
     VM,
     ZF,
 )
-
-VEC_UD, VEC_MF = 6, 16
 
 # status word (SDM Vol. 1, 8.1.3)
 SW_IE, SW_DE, SW_ZE, SW_OE, SW_UE, SW_PE, SW_SF, SW_ES = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80

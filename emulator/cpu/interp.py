@@ -12,7 +12,6 @@ from .debug import code_breakpoint
 from .decode import REG, decode_rm, get_reg, imm, insn_length, lockable, set_reg
 from .farcall import OP_EXCEPTION, OP_FETCH_FAULT, fpu_call, slow
 from .flags import logic_flags
-from .interrupts import VEC_DB, VEC_GP, VEC_NM, VEC_UD
 from .jit import hot, njit
 from .memory import check_limit, fetch_start, ld8, raise_fault
 from .ops_0f import op_0f
@@ -106,6 +105,10 @@ from .state import (
     SS_SHADOW,
     TF,
     TLB_USER,
+    VEC_DB,
+    VEC_GP,
+    VEC_NM,
+    VEC_UD,
     VIF,
     VIP,
     VM,

@@ -35,10 +35,13 @@ from .state import (
     RF,
     SEL,
     TF,
+    VEC_DB,
+    VEC_DE,
+    VEC_DF,
+    VEC_GP,
+    VEC_PF,
+    VEC_TS,
 )
-
-VEC_DE, VEC_DB, VEC_BP, VEC_OF, VEC_BR, VEC_UD, VEC_NM, VEC_DF = 0, 1, 3, 4, 5, 6, 7, 8
-VEC_TS, VEC_NP, VEC_SS, VEC_GP, VEC_PF, VEC_MF = 10, 11, 12, 13, 14, 16
 
 
 @njit

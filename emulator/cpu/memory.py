@@ -23,7 +23,7 @@ import numpy as np
 from .debug import data_breakpoints
 from .farcall import OP_FETCH, OP_LIN_RD, OP_LIN_WR, OP_RD, OP_WR, slow
 from .jit import cold, hot, njit
-from .paging import translate
+from .paging import tlb_slot, translate
 from .state import (
     ATTR,
     ATTR_DB,
@@ -48,18 +48,15 @@ from .state import (
     RLIM,
     SCRATCH,
     SS,
-    TLB,
-    TLB_ENTRIES,
     TLB_SR,
     TLB_SW,
     TLB_USER,
+    VEC_GP,
+    VEC_SS,
     VM,
     WLIM,
 )
 from .vgamem import vga_rd8, vga_wr8
-
-VEC_GP = 13
-VEC_SS = 12
 
 
 # --- raw little-endian loads and stores on the memory array ---------------------
@@ -163,7 +160,7 @@ def phys_wr8(mem, pa, v):
 @njit
 def tlb_hit(st, la, bit):
     """The TLB entry for ``la`` when it allows the fast access ``bit`` (shifted for CPL 3), else 0."""
-    e = st[np.uint64(TLB + ((la >> 12) & (TLB_ENTRIES - 1)))]
+    e = st[tlb_slot(la)]
     if (e >> 32) == (la >> 12) and (e & bit) != 0:
         return e
     return np.int64(0)
@@ -323,7 +320,7 @@ def rd_slow(st, mem, seg, off, size):
 def rd(st, mem, seg, off, size):
     """Read ``size`` (1, 2, 4) bytes at ``seg``:``off`` (the uncommon cases in ``rd_slow``)."""
     la = (st[BASE + seg] + off) & 0xFFFFFFFF
-    e = st[np.uint64(TLB + ((la >> 12) & (TLB_ENTRIES - 1)))]
+    e = st[tlb_slot(la)]
     if (off + size - 1 <= st[RLIM + seg] and (la & 0xFFF) <= 0x1000 - size
             and (e >> 32) == (la >> 12) and ((e >> st[TLB_USER]) & TLB_SR) != 0):
         return ram_load(mem, (e & 0xFFFFF000) + (la & 0xFFF), size)
@@ -346,7 +343,7 @@ def wr_slow(st, mem, seg, off, size, v):
 def wr(st, mem, seg, off, size, v):
     """Write the low ``size`` bytes of ``v`` at ``seg``:``off`` (nothing once a fault is pending)."""
     la = (st[BASE + seg] + off) & 0xFFFFFFFF
-    e = st[np.uint64(TLB + ((la >> 12) & (TLB_ENTRIES - 1)))]
+    e = st[tlb_slot(la)]
     if (off + size - 1 <= st[WLIM + seg] and (la & 0xFFF) <= 0x1000 - size
             and (e >> 32) == (la >> 12) and ((e >> st[TLB_USER]) & TLB_SW) != 0 and st[FAULT] < 0):
         ram_store(mem, (e & 0xFFFFF000) + (la & 0xFFF), size, v)
@@ -500,7 +497,7 @@ def fetch_start(st, mem, eip, code32):
     A result of ``SCRATCH`` means the slow path copied the bytes (see ``fetch_slow``).
     """
     la = (st[BASE + CS] + eip) & 0xFFFFFFFF
-    e = st[np.uint64(TLB + ((la >> 12) & (TLB_ENTRIES - 1)))]
+    e = st[tlb_slot(la)]
     if ((la & 0xFFF) <= 0x1000 - 16 and eip + 15 <= st[LIMIT + CS] and (e >> 32) == (la >> 12)
             and ((e >> st[TLB_USER]) & TLB_SR) != 0):
         return (e & 0xFFFFF000) + (la & 0xFFF)

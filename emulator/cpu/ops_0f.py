@@ -6,7 +6,6 @@ import numpy as np
 from .decode import REG, decode_rm, get_reg, modrm_ea, rm_rd, rm_wr, set_reg
 from .farcall import OP_PROBE_WR, OP_SYSTEM_0F, slow
 from .flags import ARITH, alu, cond, sext, size_mask, szp
-from .interrupts import VEC_GP, VEC_UD
 from .jit import njit
 from .memory import ld8, raise_fault, rd, wr
 from .ops_basic import imul_store, op_lxs, reg_wr
@@ -47,6 +46,8 @@ from .state import (
     Q_HAS_PENTIUM,
     R_EXIT,
     TSC_BASE,
+    VEC_GP,
+    VEC_UD,
     ZF,
 )
 

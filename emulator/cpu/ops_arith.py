@@ -11,7 +11,6 @@ import numpy as np
 
 from .decode import REG, decode_rm, get_reg, imm, rm_rd, rm_wr, set_reg
 from .flags import ARITH, alu, logic_flags, sext, shift, size_mask, szp
-from .interrupts import VEC_DE
 from .jit import njit
 from .memory import ld8, raise_fault
 from .state import (
@@ -27,6 +26,7 @@ from .state import (
     Q_IDIV_MIN_FAULTS,
     Q_REP_IDIV_NEG,
     Q_SHIFT_MASK,
+    VEC_DE,
 )
 
 

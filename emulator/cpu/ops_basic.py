@@ -10,7 +10,7 @@ the segment override or -1, ``rep`` the last F2/F3 prefix or 0; it returns the
 from .decode import REG, decode_rm, get_reg, imm, modrm_ea, rm_rd, rm_wr, set_reg
 from .farcall import OP_ARPL, slow
 from .flags import alu, incdec, logic_flags, sext, size_mask, szp
-from .interrupts import VEC_BR, VEC_GP, VEC_MF, VEC_NM, VEC_UD, flags_image, load_flags
+from .interrupts import flags_image, load_flags
 from .jit import hot, njit
 from .memory import ld8, pop, push, raise_fault, rd, stack_peek
 from .protected import load_flags_pm, v86_flags_image, v86_load_flags
@@ -47,6 +47,11 @@ from .state import (
     SHADOW_ICOUNT,
     SS,
     SS_SHADOW,
+    VEC_BR,
+    VEC_GP,
+    VEC_MF,
+    VEC_NM,
+    VEC_UD,
     VM,
 )
 

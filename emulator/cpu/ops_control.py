@@ -11,7 +11,7 @@ Exceptions").
 from .decode import REG, decode_rm, imm, rm_rd
 from .farcall import OP_FAR, OP_FAR_RET, OP_IRET, slow
 from .flags import cond, sext
-from .interrupts import VEC_BP, VEC_GP, VEC_OF, VEC_UD, interrupt, load_flags
+from .interrupts import interrupt, load_flags
 from .jit import hot, njit
 from .memory import ld8, pop, push, raise_fault, rd, stack_peek
 from .segments import is_protected, load_seg_real
@@ -31,6 +31,10 @@ from .state import (
     RF,
     SEL,
     SS,
+    VEC_BP,
+    VEC_GP,
+    VEC_OF,
+    VEC_UD,
     ZF,
 )
 

@@ -12,7 +12,7 @@ value in ``IO_VALUE`` (``IO_READY`` = 1); OUT/OUTS complete and then stop with
 from .decode import get_reg, set_reg
 from .flags import alu
 from .jit import njit
-from .memory import ld8, ram_load, ram_store, rd, wr
+from .memory import ld8, ram_load, ram_store, rd, tlb_hit, wr
 from .segments import io_allowed
 from .state import (
     BASE,
@@ -40,8 +40,6 @@ from .state import (
     R_EXIT_STAY,
     R_JUMP,
     RLIM,
-    TLB,
-    TLB_ENTRIES,
     TLB_SR,
     TLB_SW,
     TLB_USER,
@@ -66,9 +64,8 @@ def ram_span(st, mem, seg, off, nbytes, amask, write):
     la = (st[BASE + seg] + off) & 0xFFFFFFFF
     if (la & 0xFFF) + nbytes > 0x1000:
         return -1
-    e = st[TLB + ((la >> 12) & (TLB_ENTRIES - 1))]
-    bit = TLB_SW if write else TLB_SR
-    if (e >> 32) != (la >> 12) or ((e >> st[TLB_USER]) & bit) == 0:
+    e = tlb_hit(st, la, (TLB_SW if write else TLB_SR) << st[TLB_USER])
+    if e == 0:
         return -1
     return (e & 0xFFFFF000) + (la & 0xFFF)
 

@@ -62,11 +62,12 @@ from .state import (
     RF,
     SS,
     TR_SEL,
+    VEC_GP,
+    VEC_UD,
     VM,
     ZF,
 )
 
-VEC_UD, VEC_GP = 6, 13
 CR4_VALID = 0x1FF     # VME PVI TSD DE PSE PAE-less MCE PGE PCE (P6)
 CR4_FLUSH = 0x90      # PSE and PGE change translations
 FLAT_CODE32 = 0xC09B  # cached attributes: G, D, present, DPL 0, code read/accessed

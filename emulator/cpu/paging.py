@@ -43,16 +43,17 @@ from .state import (
     TLB_SW,
     TLB_UR,
     TLB_UW,
+    VEC_PF,
 )
 
-VEC_PF = 14
 PF_P, PF_W, PF_U = 1, 2, 4   # #PF error code bits (SDM Vol. 3, Figure 4-12)
 PG_DIRTY = 0x40              # the D bit of a PTE or 4 MiB PDE
 
 
 @njit
 def tlb_slot(la):
-    return TLB + ((la >> 12) & (TLB_ENTRIES - 1))
+    """Index in ``st`` of the TLB entry for linear ``la`` (unsigned: no wrap-around check)."""
+    return np.uint64(TLB + ((la >> 12) & (TLB_ENTRIES - 1)))
 
 
 @cold

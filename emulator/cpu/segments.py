@@ -40,11 +40,13 @@ from .state import (
     TR_BASE,
     TR_LIMIT,
     TR_SEL,
+    VEC_GP,
+    VEC_NP,
+    VEC_SS,
     VM,
     WLIM,
 )
 
-VEC_TS, VEC_NP, VEC_SS, VEC_GP = 10, 11, 12, 13
 A_P = 0x80        # present
 A_S = 0x10        # code/data (not system)
 A_CODE = 0x08

@@ -131,6 +131,10 @@ CF, PF, AF, ZF, SF, TF, IF, DF, OF = 0x1, 0x4, 0x10, 0x40, 0x80, 0x100, 0x200, 0
 IOPL, NT, RF, VM, AC, VIF, VIP, ID = 0x3000, 0x4000, 0x10000, 0x20000, 0x40000, 0x80000, 0x100000, 0x200000
 ARITH_FLAGS = CF | PF | AF | ZF | SF | OF
 
+# --- exception vectors (SDM Vol. 3, 6.3.1, Table 6-1) --------------------------------------
+VEC_DE, VEC_DB, VEC_BP, VEC_OF, VEC_BR, VEC_UD, VEC_NM, VEC_DF = 0, 1, 3, 4, 5, 6, 7, 8
+VEC_TS, VEC_NP, VEC_SS, VEC_GP, VEC_PF, VEC_MF = 10, 11, 12, 13, 14, 16
+
 # --- exit reasons returned by run() -----------------------------------------
 EXIT_BUDGET = 0     # the instruction budget ran out
 EXIT_HLT = 1        # HLT executed with nothing to wake it (EIP is after the HLT)
