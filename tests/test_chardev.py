@@ -56,6 +56,9 @@ def test_parse_simple_specs(tmp_path):
     assert isinstance(parse_serial_spec("null"), NullBackend)
     stdio = parse_serial_spec("stdio")
     assert isinstance(stdio, StdioBackend) and stdio.can_read
+    assert stdio.keep_signals and not stdio.escapes
+    mon = parse_serial_spec("mon:stdio")
+    assert isinstance(mon, StdioBackend) and mon.escapes and not mon.keep_signals
     f = parse_serial_spec(f"file:{tmp_path / 'out.txt'}")
     assert isinstance(f, FileBackend) and not f.can_read
     f.close()
@@ -135,6 +138,28 @@ def test_file_backend_error(tmp_path):
 
 
 # --- stdio -------------------------------------------------------------------------
+def test_stdio_console_escapes():
+    """QEMU's Ctrl-A commands on a ``mon:stdio`` line: X quits, A (or Ctrl-A) types Ctrl-A,
+    H lists them; other bytes, Ctrl-C included, go to the guest.  A command split over two
+    reads still works."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    b = StdioBackend(in_fd=in_r, out_fd=out_w, keep_signals=False, escapes=True)
+    quits: list[bool] = []
+    b.on_quit = lambda: quits.append(True)
+    try:
+        os.write(in_w, b"ab\x03\x01a\x01\x01c\x01")
+        assert b.read_available(64) == b"ab\x03\x01\x01c"
+        os.write(in_w, b"h")
+        assert b.read_available(64) == b"" and b"C-a x" in os.read(out_r, 200)
+        os.write(in_w, b"x\x01X")
+        assert b.read_available(64) == b"x" and quits == [True]
+    finally:
+        b.close()
+        for fd in (in_r, in_w, out_r, out_w):
+            os.close(fd)
+
+
 def test_stdio_with_pipes():
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
