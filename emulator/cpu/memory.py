@@ -272,8 +272,8 @@ def seg_wrap_wr(st, mem, seg, off, size, v):
 
 
 @njit
-def protected_segs(st):
-    """Whether segment accesses follow protected-mode rules (PE set and not virtual-8086)."""
+def is_protected(st):
+    """Protected mode proper (CR0.PE set, EFLAGS.VM clear): segments follow its rules."""
     return (st[CR0] & 1) != 0 and (st[EFLAGS] & VM) == 0
 
 
@@ -308,7 +308,7 @@ def seg_access_ok(st, seg, off, size, write):
 def rd_slow(st, mem, seg, off, size):
     """``rd`` off its fast path: segment checks, page walk, page crossing, ROM alias, holes."""
     if off + size - 1 > st[RLIM + seg]:
-        if not protected_segs(st):
+        if not is_protected(st):
             if off + size - 1 > st[LIMIT + seg]:
                 return seg_wrap_rd(st, mem, seg, off, size)
         elif not seg_access_ok(st, seg, off, size, False):
@@ -330,7 +330,7 @@ def rd(st, mem, seg, off, size):
 @cold
 def wr_slow(st, mem, seg, off, size, v):
     if off + size - 1 > st[WLIM + seg]:
-        if not protected_segs(st):
+        if not is_protected(st):
             if off + size - 1 > st[LIMIT + seg]:
                 seg_wrap_wr(st, mem, seg, off, size, v)
                 return
@@ -357,7 +357,7 @@ def probe_write(st, mem, seg, off, size):
     nothing (for instructions whose stores must all succeed or none); True if none."""
     end = off + size - 1
     if end > st[WLIM + seg]:
-        if not protected_segs(st):
+        if not is_protected(st):
             if end > st[LIMIT + seg] and st[Q_SEG_WRAP] == 0:
                 limit_fault(st, seg)
                 return False

@@ -16,7 +16,7 @@ with the selector as error code.
 
 from .farcall import OP_IO_BITMAP, OP_LOAD_SEG, slow
 from .jit import cold, njit
-from .memory import lin_rd, lin_wr, raise_fault
+from .memory import is_protected, lin_rd, lin_wr, raise_fault
 from .state import (
     ATTR,
     BASE,
@@ -53,12 +53,6 @@ A_CODE = 0x08
 A_CONFORM = 0x04  # code: conforming; data: expand-down
 A_RW = 0x02       # code: readable; data: writable
 A_ACCESSED = 0x01
-
-
-@njit
-def is_protected(st):
-    """Protected mode proper: CR0.PE set and EFLAGS.VM clear."""
-    return (st[CR0] & 1) != 0 and (st[EFLAGS] & VM) == 0
 
 
 @njit
