@@ -196,6 +196,7 @@ class Machine:
             # decodes the BIOS ROM again (top 128 KiB of the 16 MiB space)
             cpu.set_page_kind(0xFE0000, 0x1000000, S.PG_BIOS_ALIAS)
         cpu.set_page_kind(*VIDEO_WINDOW, S.PG_RAM)
+        cpu.set_page_kind(S.LFB_PHYS, S.LFB_PHYS + S.VRAM_SIZE, S.PG_LFB)  # the VBE framebuffer
         cpu.ram[BIOS_ROM[0]:BIOS_ROM[1]] = 0xFF
 
     def _fill_cmos(self) -> None:

@@ -50,8 +50,10 @@ class CPU:
         self.mem = np.zeros(S.RAM_OFF + backed + 64, dtype=np.uint8)
         self.pmap = self.mem[: S.PMAP_SIZE]
         #: VGA display memory (4 planes of 64 KiB) and the register bytes its memory path uses
-        self.vga_planes = self.mem[S.VGA_PLANES : S.RAM_OFF].reshape(4, S.VGA_PLANE_SIZE)
+        self.vga_planes = self.mem[S.VGA_PLANES : S.VRAM_OFF].reshape(4, S.VGA_PLANE_SIZE)
         self.vga_regs = self.mem[S.VGA_REGS : S.VGA_REGS + 32]
+        #: VBE video memory, the linear framebuffer at physical ``state.LFB_PHYS`` (pages of kind PG_LFB)
+        self.vram = self.mem[S.VRAM_OFF : S.VRAM_OFF + S.VRAM_SIZE]
         self.ram = self.mem[S.RAM_OFF : S.RAM_OFF + backed]
         self.pmap[:] = S.PG_NONE
         self.pmap[: backed >> S.PAGE_SHIFT] = S.PG_RAM

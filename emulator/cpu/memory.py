@@ -37,8 +37,10 @@ from .state import (
     FETCH_AVAIL,
     FETCH_LA,
     FETCH_STOP,
+    LFB_PHYS,
     LIMIT,
     PG_BIOS_ALIAS,
+    PG_LFB,
     PG_RAM,
     PG_ROM,
     PG_VGA,
@@ -54,6 +56,7 @@ from .state import (
     VEC_GP,
     VEC_SS,
     VM,
+    VRAM_OFF,
     WLIM,
 )
 from .vgamem import vga_rd8, vga_wr8
@@ -145,6 +148,8 @@ def phys_rd8(mem, pa):
         return ld8(mem, RAM_OFF + (pa & 0xFFFFF))
     if kind == PG_VGA:
         return vga_rd8(mem, pa)
+    if kind == PG_LFB:
+        return ld8(mem, VRAM_OFF + (pa - LFB_PHYS))
     return np.int64(0xFF)
 
 
@@ -155,6 +160,8 @@ def phys_wr8(mem, pa, v):
         st8(mem, RAM_OFF + pa, v)
     elif kind == PG_VGA:
         vga_wr8(mem, pa, v)
+    elif kind == PG_LFB:
+        st8(mem, VRAM_OFF + (pa - LFB_PHYS), v)
 
 
 @njit

@@ -5,8 +5,9 @@ The TLB is direct-mapped (``state.TLB_ENTRIES`` slots after the registers in
 index in ``mem`` of the page frame, and four "fast" bits saying which accesses
 (supervisor/user read/write) may go straight to ``mem``.  A fast bit is set
 only when the paging permissions allow the access *and* the frame is plain
-memory (RAM; ROM for reads) *and*, for writes, the page's dirty bit is already
-set, so every access the fast path takes needs no further bookkeeping.  Any
+memory (RAM or the linear framebuffer; ROM for reads) *and*, for writes, the
+page's dirty bit is already set, so every access the fast path takes needs no
+further bookkeeping.  Any
 other access takes the walk below, which sets accessed/dirty bits and raises
 #PF with the error code and CR2 of SDM Vol. 3, 4.7.
 
@@ -32,7 +33,9 @@ from .state import (
     CR4_PSE,
     FAULT,
     FAULT_CODE,
+    LFB_PHYS,
     PG_BIOS_ALIAS,
+    PG_LFB,
     PG_RAM,
     PG_ROM,
     RAM_OFF,
@@ -44,6 +47,7 @@ from .state import (
     TLB_UR,
     TLB_UW,
     VEC_PF,
+    VRAM_OFF,
 )
 
 PF_P, PF_W, PF_U = 1, 2, 4   # #PF error code bits (SDM Vol. 3, Figure 4-12)
@@ -84,6 +88,8 @@ def tlb_fill(st, mem, la, frame, perm, glob):
     elif kind == PG_BIOS_ALIAS:
         idx = RAM_OFF + (frame & 0xFFFFF)
         perm &= TLB_SR | TLB_UR
+    elif kind == PG_LFB:
+        idx = VRAM_OFF + (frame - LFB_PHYS)
     else:
         return  # VGA window and holes always take the checked path
     if page_has_data_bp(st, la):

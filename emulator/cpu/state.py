@@ -11,6 +11,7 @@ The core's memory is one ``uint8`` array (``mem``) laid out as::
     [SCRATCH, SCRATCH + 64)        instruction-fetch scratch (slow fetch path)
     [VGA_REGS, VGA_REGS + 32)      the VGA registers the memory path uses (see VGA_* below)
     [VGA_PLANES, + 4 * 64 KiB)     VGA display memory, plane p at VGA_PLANES + p * 64 KiB
+    [VRAM_OFF, + VRAM_SIZE)        VBE video memory: the linear framebuffer at LFB_PHYS
     [RAM_OFF, RAM_OFF + ram_size)  guest physical memory from address 0
 
 so a physical address ``pa`` in RAM lives at ``mem[RAM_OFF + pa]``.
@@ -160,13 +161,17 @@ SCRATCH = PMAP_SIZE          # 64 bytes for instructions fetched the slow way
 VGA_REGS = PMAP_SIZE + 256   # VGA register bytes (below); the VGA device keeps them current
 VGA_PLANES = PMAP_SIZE + 4096
 VGA_PLANE_SIZE = 0x10000
-RAM_OFF = VGA_PLANES + 4 * VGA_PLANE_SIZE   # guest physical address 0
+VRAM_OFF = VGA_PLANES + 4 * VGA_PLANE_SIZE  # the VBE video memory (linear framebuffer)
+VRAM_SIZE = 16 << 20
+LFB_PHYS = 0xE0000000        # physical address of the linear framebuffer (pages of kind PG_LFB)
+RAM_OFF = VRAM_OFF + VRAM_SIZE   # guest physical address 0
 # page kinds in the page map
 PG_RAM = 0       # readable and writable RAM
 PG_ROM = 1       # readable, writes ignored (BIOS and option ROMs)
 PG_NONE = 2      # nothing there: reads return all-ones, writes ignored
 PG_BIOS_ALIAS = 3  # top of 4 GiB: reads the ROM at (pa & 0xFFFFF), writes ignored
 PG_VGA = 4       # the VGA memory window A0000-BFFFF: accesses go through the graphics controller
+PG_LFB = 5       # the linear framebuffer: pa - LFB_PHYS indexes the video memory at VRAM_OFF
 
 # VGA register bytes at mem[VGA_REGS + i] (IBM VGA Technical Reference: sequencer,
 # graphics controller); the core's VGA memory path reads them, the VGA device writes them
@@ -176,6 +181,8 @@ VGA_GC = 2               # graphics controller registers 0-8 at VGA_GC + index
 VGA_LATCH = 11           # the four 8-bit latches (planes 0-3)
 VGA_MISC_OUT = 15        # miscellaneous output register (bit 5: odd/even page select)
 VGA_DIRTY = 16           # set to 1 by every write to display memory (cleared by the renderer)
+VGA_VBE = 17             # bit 0: a VBE mode is on, the A0000-AFFFF window shows a 64 KiB bank of VRAM
+VGA_VBE_BANK = 18        # that bank's number (2 bytes, little-endian, 64 KiB units)
 BIOS_CALL_OPCODE = (0x0F, 0x04)  # followed by one byte: the service number
 
 # --- register name table for the Python API -------------------------------

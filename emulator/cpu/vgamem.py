@@ -16,7 +16,10 @@ its sequencer and graphics controller:
   the read map select names, read mode 1 the colour compare result (GC 2, GC 7);
   write modes 0-3 with data rotate, set/reset and enable set/reset, the
   logical function (replace, AND, OR, XOR with the latches), the bit mask and
-  the sequencer's map mask.
+  the sequencer's map mask;
+* VBE banked window: while a VBE mode is on (``VGA_VBE`` bit 0), A0000-AFFFF
+  shows 64 KiB of the VBE video memory at bank ``VGA_VBE_BANK`` (VBE 2.0,
+  function 05h), byte for byte.
 
 The register bytes live at ``mem[VGA_REGS + i]`` (names in :mod:`.state`), the
 planes at ``mem[VGA_PLANES + plane * 64 KiB]``.  Every write sets ``VGA_DIRTY``.
@@ -37,6 +40,10 @@ from .state import (
     VGA_REGS,
     VGA_SEQ_MAP_MASK,
     VGA_SEQ_MEM_MODE,
+    VGA_VBE,
+    VGA_VBE_BANK,
+    VRAM_OFF,
+    VRAM_SIZE,
 )
 
 _GC = VGA_REGS + VGA_GC
@@ -62,6 +69,16 @@ def _window_offset(mem, pa):
 
 
 @njit
+def _bank_index(mem, pa):
+    """Index in ``mem`` of ``pa`` in the VBE bank window, or -1 (past the video memory)."""
+    bank = np.int64(mem[VGA_REGS + VGA_VBE_BANK]) | (np.int64(mem[VGA_REGS + VGA_VBE_BANK + 1]) << 8)
+    off = bank * 0x10000 + ((pa - 0xA0000) & 0xFFFF)
+    if off >= VRAM_SIZE:
+        return np.int64(-1)
+    return VRAM_OFF + off
+
+
+@njit
 def _plane_index(plane, addr):
     return np.uint64(VGA_PLANES + plane * VGA_PLANE_SIZE + (addr & 0xFFFF))
 
@@ -75,6 +92,9 @@ def _load_latches(mem, addr):
 @njit
 def vga_rd8(mem, pa):
     """A CPU byte read at physical ``pa`` in the VGA window."""
+    if mem[VGA_REGS + VGA_VBE] & 1:
+        i = _bank_index(mem, pa)
+        return np.int64(mem[np.uint64(i)]) if i >= 0 else np.int64(0xFF)
     off = _window_offset(mem, pa)
     if off < 0:
         return np.int64(0xFF)
@@ -104,6 +124,11 @@ def vga_rd8(mem, pa):
 @njit
 def vga_wr8(mem, pa, v):
     """A CPU byte write of ``v`` at physical ``pa`` in the VGA window."""
+    if mem[VGA_REGS + VGA_VBE] & 1:
+        i = _bank_index(mem, pa)
+        if i >= 0:
+            mem[np.uint64(i)] = v & 0xFF
+        return
     off = _window_offset(mem, pa)
     if off < 0:
         return
