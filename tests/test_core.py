@@ -227,3 +227,32 @@ def test_p6_msrs_hold_64_bits_and_absent_ones_fault() -> None:
     assert cpu.run(100) == S.EXIT_HLT
     assert (cpu["esi"], cpu["edi"]) == (0x11223344, 0x55)
     assert cpu["ip"] == 0x101                               # stopped in the #GP handler
+
+
+@pytest.mark.parametrize("model", ["286", "386"])
+def test_word_string_fault_at_ffff(model: str) -> None:
+    """A word string access at offset FFFFh raises #GP(13) in real mode.  The 386 restarts
+    the instruction cleanly; the 286 leaves SI/DI/CX stepped (ops_string.str_fault_286, the
+    rule the SingleStepTests 80286 vectors show).  An INS whose write faults drops the
+    host's answer, so a restart reads the port again and interrupts are not held off."""
+    cpu = real_cpu(asm16("cld; mov di, 0xfffd; mov cx, 5; rep stosw"), model)
+    cpu.write_phys(13 * 4, (0x0100).to_bytes(2, "little") + CODE_SEG.to_bytes(2, "little"))
+    cpu.write_phys(CODE_SEG * 16 + 0x100, b"\xf4")          # the #GP handler: HLT
+    assert cpu.run(100) == S.EXIT_HLT and cpu["ip"] == 0x101
+    # the first word (FFFD-FFFE) is stored, the second faults
+    assert (cpu["di"], cpu["cx"]) == ((0x0001, 2) if model == "286" else (0xFFFF, 4))
+
+    cpu = real_cpu(asm16("mov si, 0xffff; xor di, di; cmpsw"), model)
+    cpu.write_phys(13 * 4, (0x0100).to_bytes(2, "little") + CODE_SEG.to_bytes(2, "little"))
+    cpu.write_phys(CODE_SEG * 16 + 0x100, b"\xf4")
+    assert cpu.run(100) == S.EXIT_HLT and cpu["ip"] == 0x101
+    assert (cpu["si"], cpu["di"]) == ((0x0001, 0x0002) if model == "286" else (0xFFFF, 0))
+
+    cpu = real_cpu(asm16("mov di, 0xffff; mov dx, 0x60; insw"), model)
+    cpu.write_phys(13 * 4, (0x0100).to_bytes(2, "little") + CODE_SEG.to_bytes(2, "little"))
+    cpu.write_phys(CODE_SEG * 16 + 0x100, b"\xf4")
+    assert cpu.run(100) == S.EXIT_IO_IN
+    cpu.complete_in(0x1234)
+    assert cpu.run(100) == S.EXIT_HLT and cpu["ip"] == 0x101
+    assert cpu.st[S.IO_READY] == 0
+    assert cpu["di"] == (0x0001 if model == "286" else 0xFFFF)

@@ -47,6 +47,7 @@ class Model:
     address_bits: int        # physical address lines (8086: 20, 286: 24, 386+: 32)
     cpuid_signature: int = 0
     cpuid_features: int = 0
+    str_fault_steps: bool = False  # string #GP at FFFFh leaves SI/DI/CX stepped (ops_string)
 
 
 _COMMON_8086 = dict(
@@ -66,7 +67,8 @@ MODELS: dict[str, Model] = {
         Model("8086", 0, "Intel 8086 (no FPU)", **_COMMON_8086),
         Model("286", 1, "Intel 80286, real mode (no FPU)", **{
             **_COMMON_8086, **_LATER, "flags_fixed1": 0x0002, "flags_writable": 0x0FD5,
-            "pushf_high": 0, "max_insn_len": 10, "address_bits": 24}),
+            "pushf_high": 0, "max_insn_len": 10, "address_bits": 24,
+            "str_fault_steps": True}),
         Model("386", 2, "Intel 80386DX with 387", **{
             **_COMMON_8086, **_LATER, "flags_fixed1": 0x0002, "flags_writable": 0x7FD5,
             "pushf_high": 0, "max_insn_len": 15, "fpu": True, "has_386": True, "address_bits": 32}),
@@ -129,5 +131,6 @@ def apply_model(st, model: Model) -> None:
     st[S.Q_IDIV_MIN_FAULTS] = int(model.idiv_min_faults)
     st[S.Q_REP_IDIV_NEG] = int(model.rep_idiv_negates)
     st[S.Q_CPUID_SIG] = model.cpuid_signature
+    st[S.Q_STR_FAULT_STEPS] = int(model.str_fault_steps)
     # a model without a coprocessor never reports one (CPUID.1:EDX bit 0, SDM Vol. 2 CPUID)
     st[S.Q_CPUID_FEAT] = model.cpuid_features & (~FEAT_FPU if not model.fpu else -1)

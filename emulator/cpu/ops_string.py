@@ -11,8 +11,8 @@ value in ``IO_VALUE`` (``IO_READY`` = 1); OUT/OUTS complete and then stop with
 
 from .decode import get_reg, set_reg
 from .flags import alu
-from .jit import njit
-from .memory import ld8, ram_load, ram_store, rd, tlb_hit, wr
+from .jit import cold, njit
+from .memory import is_protected, ld8, ram_load, ram_store, rd, tlb_hit, wr
 from .segments import io_allowed
 from .state import (
     BASE,
@@ -36,6 +36,8 @@ from .state import (
     IO_SIZE,
     IO_STRING,
     IO_VALUE,
+    LIMIT,
+    Q_STR_FAULT_STEPS,
     R_EXIT,
     R_EXIT_STAY,
     R_JUMP,
@@ -74,6 +76,49 @@ def ram_span(st, mem, seg, off, nbytes, amask, write):
 def page_room(st, seg, off, size):
     """How many ``size``-byte elements fit from ``seg``:``off`` to the end of its page."""
     return (0x1000 - ((st[BASE + seg] + off) & 0xFFF)) // size
+
+
+@cold
+def str_fault_286(st, kind, size, amask, step, src, rep):
+    """The registers an 80286 leaves when an access of a string instruction's current
+    iteration raises the real-mode limit fault (#GP(13) for a word at offset FFFFh).
+
+    Derived from the SingleStepTests 80286 vectors (all 181 such faults in the MOVSW,
+    CMPSW, STOSW, LODSW, SCASW, INSW and OUTSW files fit): the instruction is not undone.
+    Iterations before the faulting one complete; in the faulting one each access steps its
+    index register as it is issued, before the limit check, in the order MOVS: src:SI then
+    ES:DI; CMPS: ES:DI then src:SI; the rest: their one access.  With REP, CX drops by one
+    with the iteration's last read (STOS/INS: with the write), and a faulting write drops
+    it once more while CX is not yet 0.  (The vectors never show REP CMPS faulting on SI,
+    nor a faulting write with CX = 1; those two cases follow the rule untested.)  The core
+    raised the fault before stepping anything (kind: the opcode with bit 0 clear; INS 6C,
+    OUTS 6E).  Protected mode keeps the clean restart: the vectors are real mode only.
+    """
+    if is_protected(st):
+        return
+    bad_s = 1 if (st[ESI] & amask) + size - 1 > st[LIMIT + src] else 0
+    bad_d = 1 if (st[EDI] & amask) + size - 1 > st[LIMIT + ES] else 0
+    if kind == 0xA4:  # MOVS
+        si, di, dec = 1, 1 - bad_s, 2 - bad_s
+    elif kind == 0xA6:  # CMPS
+        si, di, dec = 1 - bad_d, 1, 1 - bad_d
+    elif kind == 0xAA or kind == 0x6C:  # STOS, INS
+        si, di, dec = 0, 1, 2
+    elif kind == 0xAC or kind == 0x6E:  # LODS, OUTS
+        si, di, dec = 1, 0, 1
+    else:  # SCAS
+        si, di, dec = 0, 1, 1
+    if ((si & bad_s) | (di & bad_d)) == 0:
+        return  # some other fault: restart cleanly
+    if si != 0:
+        advance(st, ESI, step, amask)
+    if di != 0:
+        advance(st, EDI, step, amask)
+    if rep != 0 and dec > 0:
+        count = ((st[ECX] & amask) - 1) & amask
+        if dec == 2 and count != 0:
+            count -= 1
+        st[ECX] = (st[ECX] & ~amask) | count
 
 
 @njit
@@ -152,6 +197,8 @@ def op_string(st, mem, pc, op, osz, asz, seg, rep, room):
             if st[FAULT] < 0:
                 alu(st, 7, get_reg(st, EAX, size), b, size)
         if st[FAULT] >= 0:
+            if st[Q_STR_FAULT_STEPS] != 0:
+                str_fault_286(st, kind, size, amask, step, src, rep)
             break
         if kind != 0xAA and kind != 0xAE:
             advance(st, ESI, step, amask)
@@ -229,6 +276,9 @@ def op_ins_outs(st, mem, pc, op, osz, asz, seg, rep, nip):
             return io_request_in(st, port, size, 1)
         wr(st, mem, ES, st[EDI] & amask, size, st[IO_VALUE])
         if st[FAULT] >= 0:
+            st[IO_READY] = 0  # the value is consumed: a restart reads the port again
+            if st[Q_STR_FAULT_STEPS] != 0:
+                str_fault_286(st, 0x6C, size, amask, step, ES, rep)
             return pc
         st[IO_READY] = 0
         advance(st, EDI, step, amask)
@@ -241,6 +291,8 @@ def op_ins_outs(st, mem, pc, op, osz, asz, seg, rep, nip):
     src = DS if seg < 0 else seg
     v = rd(st, mem, src, st[ESI] & amask, size)
     if st[FAULT] >= 0:
+        if st[Q_STR_FAULT_STEPS] != 0:
+            str_fault_286(st, 0x6E, size, amask, step, src, rep)
         return pc
     advance(st, ESI, step, amask)
     if rep != 0:

@@ -96,6 +96,7 @@ Q_80186 = 129          # 1: 186+ instructions (PUSHA, BOUND, ENTER, imm shifts, 
 Q_PUSHF_HIGH = 130     # value ORed into pushed FLAGS (8086: 0xF000, 286 real: 0)
 Q_CPUID_SIG = 131      # CPUID leaf 1 EAX (family/model/stepping)
 Q_CPUID_FEAT = 132     # CPUID leaf 1 EDX feature bits
+Q_STR_FAULT_STEPS = 133  # 1: a string access's limit fault leaves SI/DI/CX stepped (286 microcode)
 
 FAULT_CHAIN = 200  # the faults of the last shutdown: count, then (vector, error code, CS, EIP) each
 FAULT_CHAIN_MAX = 6
