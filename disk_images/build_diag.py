@@ -10,11 +10,11 @@ the same source gives the same bytes.
 Before assembling, the source is rewritten:
 
 * comments (``;`` to the end of a line) are dropped: keystone reads ``;`` as a
-  statement separator;
+  statement separator (a ``;`` inside a string is cut as well: write none);
 * ``CALL16 label`` / ``JMP16 label`` become ``E8`` / ``E9`` with a 16-bit
-  displacement and ``RET16`` becomes ``C3``: keystone encodes near CALL, RET and
-  JMP with a 66h operand-size prefix in 16-bit mode, which would push and pop
-  32-bit return addresses;
+  displacement, ``RET16`` becomes ``C3`` and ``RETF16`` ``CB``: keystone encodes
+  near CALL, RET and JMP and far RET with a 66h operand-size prefix in 16-bit
+  mode, which would push and pop 32-bit return addresses;
 * the text up to the line starting ``; @@ program`` is the boot sector (origin
   7C00h; padded to 510 bytes, then 55h AAh), the rest the program (origin
   7E00h, from sector 2 on); ``NSECT`` in the boot sector becomes the number of
@@ -39,6 +39,7 @@ PROGRAM_MARK = "\n; @@ program"
 
 _CONSTANT = re.compile(r"^[A-Za-z_]\w*\s*=")
 _PSEUDO = re.compile(r"^(\s*)(CALL16|JMP16)\s+([A-Za-z_.][\w.]*)\s*$")
+_RETURNS = {"RET16": 0xC3, "RETF16": 0xCB}
 
 
 def preprocess(source: str, sectors: int) -> str:
@@ -51,8 +52,8 @@ def preprocess(source: str, sectors: int) -> str:
             opcode = 0xE8 if m.group(2) == "CALL16" else 0xE9
             out.append(f"{m.group(1)}.byte {opcode:#04x}")
             out.append(f"{m.group(1)}.word {m.group(3)} - (. + 2)")
-        elif line.strip() == "RET16":
-            out.append("    .byte 0xc3")
+        elif line.strip() in _RETURNS:
+            out.append(f"    .byte {_RETURNS[line.strip()]:#04x}")
         else:
             out.append(re.sub(r"\bNSECT\b", str(sectors), line))
     return "\n".join(out) + "\n"

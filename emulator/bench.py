@@ -1,29 +1,52 @@
 """``pyx86 bench``: the built-in diagnostics disk's CPU workloads, headless, as a table.
 
-The disk (``disk_images/diag.img``) announces each workload on the E9h debug
-console: ``BENCH <name> start`` before it and ``BENCH <name> end <count>``
-after it, ``<count>`` being the workload's exact instruction count.  This
-module boots the disk, presses ``1`` (CPU speed) then ``q``, and times each
-workload on the host between its two lines: guest instructions executed by
-the core over host seconds, so the figure is the emulator's real speed on
-that code (the guest's own on-screen figure uses guest time instead).
+The disk (``disk_images/diag.img``, installed as package data of the
+``disk_images`` package) announces each workload on the E9h debug console:
+``BENCH <name> start`` before it and ``BENCH <name> end <count>`` after it,
+``<count>`` being the workload's instruction count as the disk's source
+defines it (each iteration of a REP string instruction is one instruction).
+This module boots the disk, presses ``1`` (CPU speed) then ``q``, and times
+each workload on the host between its two lines.  The core counts
+instructions by the same rule, so its count between the two lines is the
+disk's count plus the closing ``OUT`` and the timer interrupts that came
+meanwhile; MIPS is that count over host seconds, the emulator's real speed on
+that code (the guest's own on-screen figure uses guest time instead).  For
+``str`` the figure is mostly REP MOVSB/STOSW iterations per second.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .session import Session
+if TYPE_CHECKING:
+    from .session import Session
 
-DIAG_IMAGE = Path(__file__).resolve().parent.parent / "disk_images" / "diag.img"
+_SOURCE_TREE_IMAGE = Path(__file__).resolve().parent.parent / "disk_images" / "diag.img"
+TABLE_NOTE = """\
+counted:  the disk's own count (each REP iteration is one instruction)
+executed: what the core retired between the BENCH lines, by the same rule
+          (the disk's count plus the closing OUT and the timer interrupts)
+MIPS:     executed / host seconds"""
+
+
+def diag_image() -> Path:
+    """Where the built-in diagnostics disk is: ``diag.img`` in the ``disk_images`` package
+    (package data, so a non-editable install has it too), else beside this source tree."""
+    try:
+        ref = resources.files("disk_images").joinpath("diag.img")
+    except ModuleNotFoundError:
+        return _SOURCE_TREE_IMAGE
+    return Path(str(ref))            # a file on disk: pyx86 is not run from a zip archive
 
 
 @dataclass
 class Workload:
     name: str
-    instructions: int = 0            # as the guest reports it
+    instructions: int = 0            # as the guest reports it (its "counted" figure)
     executed: int = 0                # as the core counted it between the two lines
     seconds: float = 0.0
 
@@ -49,9 +72,11 @@ class _Listener:
                                 self.session.machine.executed))
 
 
-def run_benchmarks(image: Path = DIAG_IMAGE, seconds: float = 600.0) -> list[Workload]:
+def run_benchmarks(image: Path | None = None, seconds: float = 600.0) -> list[Workload]:
     """Boot the diagnostics disk headless, run its CPU workloads, return their figures."""
-    with Session("-fda", str(image), "-snapshot", "-display", "none") as pc:
+    from .session import Session
+
+    with Session("-fda", str(image or diag_image()), "-snapshot", "-display", "none") as pc:
         listener = _Listener(pc)
         pc.machine.debugcon.sink = listener
         if not pc.run_until_text("pyx86 diagnostics", seconds=30):
@@ -78,9 +103,11 @@ def run_benchmarks(image: Path = DIAG_IMAGE, seconds: float = 600.0) -> list[Wor
 
 
 def format_table(workloads: list[Workload]) -> str:
-    rows = [f"{'workload':<12}{'instructions':>16}{'seconds':>10}{'MIPS':>10}"]
+    """The ``pyx86 bench`` table: one row per workload, then :data:`TABLE_NOTE`."""
+    rows = [f"{'workload':<10}{'counted':>12}{'executed':>12}{'seconds':>10}{'MIPS':>10}"]
     for w in workloads:
-        rows.append(f"{w.name:<12}{w.executed:>16,}{w.seconds:>10.3f}{w.mips:>10.1f}")
+        rows.append(f"{w.name:<10}{w.instructions:>12,}{w.executed:>12,}{w.seconds:>10.4f}{w.mips:>10.1f}")
+    rows.append(TABLE_NOTE)
     return "\n".join(rows)
 
 

@@ -485,11 +485,12 @@ def with_default_guest(config: Config) -> Config:
     """No media, ROM or kernel: boot the built-in diagnostics disk (never written to)."""
     if any(getattr(config, opt) is not None for opt in (*DRIVE_OPTIONS, "bios", "kernel")):
         return config
-    from emulator.bench import DIAG_IMAGE
+    from emulator.bench import diag_image
 
-    if not DIAG_IMAGE.is_file():
-        raise UsageError(f"no media given and the built-in diagnostics disk is missing ({DIAG_IMAGE})")
-    return replace(config, fda=DIAG_IMAGE, snapshot=True, boot_order="a")
+    image = diag_image()
+    if not image.is_file():
+        raise UsageError(f"no media given and the built-in diagnostics disk is missing ({image})")
+    return replace(config, fda=image, snapshot=True, boot_order="a")
 
 
 def boot(config: Config) -> int:

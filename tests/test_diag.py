@@ -38,7 +38,7 @@ def test_diag_menu_headless():
     with Session("-fda", str(IMAGE), "-snapshot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4") as pc:
         pc.machine.debugcon.sink = e9.extend
         assert pc.run_until_text("pyx86 diagnostics", seconds=30)
-        assert pc.run_until_text("Keyboard echo", seconds=5)
+        assert pc.run_until_text("Mouse echo", seconds=5)
 
         # 1: CPU speed
         pc.type("1")
@@ -79,3 +79,59 @@ def test_diag_menu_headless():
         stop = pc.run(seconds=10)
         assert stop is not None and stop.status == 1
         assert bytes(e9) == b"BENCH quit\n"
+
+
+def _attribute(pc: Session, row: int, col: int) -> int:
+    """The attribute byte of a cell of the mode-3 text page 0."""
+    return int(pc.machine.cpu.ram[0xB8000 + (row * 80 + col) * 2 + 1])
+
+
+def _mouse_handler_installed(pc: Session) -> bool:
+    """The [PS2] EBDA flag (offset 27h, bit 7) that the BIOS keeps for a C207h handler."""
+    ram = pc.machine.cpu.ram
+    ebda = (int(ram[0x40E]) | int(ram[0x40F]) << 8) << 4
+    return bool(ram[ebda + 0x27] & 0x80)
+
+
+def test_diag_mouse_echo():
+    """Menu key 4: INT 15h C2xxh handler; packets move the position, the pointer cell, the buttons."""
+    with Session("-fda", str(IMAGE), "-snapshot") as pc:
+        mouse = pc.machine.kbc.mouse
+        assert pc.run_until_text("Choose:", seconds=30)
+        pc.type("4")
+        assert pc.run_until_text("packets      0", seconds=5)
+        assert pc.screen_contains("Device ID 00h")
+        assert pc.screen_contains("position     X 320   Y 200")
+        assert mouse.enabled and _mouse_handler_installed(pc)
+        assert _attribute(pc, 12, 40) == 0x70, "the pointer cell starts in the middle"
+
+        mouse.move(40, 32)                        # right and up: Y (downwards) 200 - 32
+        assert pc.run_until_text("position     X 360   Y 168", seconds=5)
+        assert pc.screen_contains("last packet  dx +40   dy +32   status 08")
+        assert pc.screen_contains("packets      1")
+        assert _attribute(pc, 12, 40) == 0x07 and _attribute(pc, 168 // 16, 360 // 8) == 0x70
+
+        mouse.move(-7, -3, buttons=1)             # left button, a little left and down
+        assert pc.run_until_text("position     X 353   Y 171", seconds=5)
+        assert pc.screen_contains("last packet  dx -7    dy -3    status 39")
+        assert pc.screen_contains("buttons      left down middle up   right up")
+        mouse.move(0, 0, buttons=6)               # right and middle
+        assert pc.run_until_text("buttons      left up   middle down right down", seconds=5)
+        assert pc.screen_contains("last packet  dx 0     dy 0     status 0E")
+
+        for _ in range(3):                        # far left and down: clamped to the screen
+            mouse.move(-255, -255)
+        assert pc.run_until_text("position     X 0     Y 399", seconds=5)
+        assert pc.screen_contains("packets      6")
+        assert _attribute(pc, 24, 0) == 0x70
+        assert sum(_attribute(pc, r, c) == 0x70 for r in range(1, 25) for c in range(80)) == 1
+
+        pc.key("esc")
+        assert pc.run_until_text("Choose:", seconds=5)
+        assert not mouse.enabled, "C200h BH=0 turned data reporting off"
+        assert not _mouse_handler_installed(pc), "C207h ES:BX=0:0 removed the handler"
+        mouse.move(10, 10)                        # ignored by the disabled mouse
+        pc.type("3")                              # the keyboard still works
+        assert pc.run_until_text("Esc returns", seconds=5)
+        pc.type("z")
+        assert pc.run_until_text("scan 2C  ascii 7A 'z'", seconds=5)

@@ -1,17 +1,20 @@
-; pyx86 diagnostics disk, version 1: a 160 KiB floppy (40 cylinders, 1 head, 8 sectors).
+; pyx86 diagnostics disk, version 2: a 160 KiB floppy (40 cylinders, 1 head, 8 sectors).
 ;
-; Real mode, 16 bit, BIOS services only (INT 10h, 13h, 16h, 1Ah) and I/O ports.
+; Real mode, 16 bit, BIOS services only (INT 10h, 13h, 15h C2xxh, 16h, 1Ah) and I/O ports.
+; Menu: 1 CPU speed, 2 video tour, 3 keyboard echo, 4 mouse echo, Q quit.
 ; The boot sector is loaded at 0000:7C00; it reads the rest of the program,
 ; sector by sector, from cylinder 0 sector 2 onwards to 0000:7E00 and jumps there.
 ; build_diag.py assembles the boot sector (origin 7C00h) and the program after the
 ; "; @@ program" line (origin 7E00h) separately.
 ;
-; Assembled by disk_images/build_diag.py (keystone), which first rewrites
-; three pseudo-instructions, because keystone gives near CALL/RET/JMP a 66h
-; prefix in 16-bit mode:
+; Assembled by disk_images/build_diag.py (keystone), which first drops the
+; comments (so no string may hold a semicolon) and rewrites four
+; pseudo-instructions, because keystone gives near CALL/RET/JMP and far RET a
+; 66h prefix in 16-bit mode:
 ;     CALL16 label   ->  E8 rel16
 ;     RET16          ->  C3
 ;     JMP16 label    ->  E9 rel16
+;     RETF16         ->  CB
 ; and replaces the word NSECT with the number of sectors after the boot sector.
 ; Only short conditional jumps are used.
 ;
@@ -25,6 +28,16 @@
 ; OUT of the start line's final "\n" and the OUT of the end line's "B"
 ; (exclusive), counting each iteration of a REP string instruction as one
 ; instruction (as pyx86 and hardware performance counters retire them).
+;
+; Mouse echo (menu key 4), through the PS/2 pointing device services of INT 15h:
+; C205h BH=3 (initialise, 3-byte packets), C201h (reset; the device ID is shown),
+; C207h ES:BX = mouse_handler, C200h BH=1 (enable).  The BIOS calls the handler
+; FAR on IRQ12 for each packet with four words on the stack (from SP+4 at entry:
+; 0, Y, X, status, as the IBM PS/2 BIOS reference gives them); it keeps a
+; position on a 640 x 400 grid (8 x 16 per text cell, Y growing downwards) and
+; the last packet.  The main loop shows them on rows 5-8 and marks the pointer's
+; text cell by XORing its attribute with 77h.  Esc: C200h BH=0 (disable), then
+; C207h ES:BX = 0:0 (no handler), then the menu.
 
 ; --- variables, in the free RAM above the BIOS data area -------------------------------
 BOOTDRV = 0x500          ; byte: the boot drive from DL
@@ -33,6 +46,21 @@ TICKS = 0x504            ; word: ticks a workload took
 CNTLO = 0x506            ; dword: the workload's instruction count
 CNTHI = 0x508
 NUMEND = 0x51F           ; decimal conversion buffer ends here (its terminating 0)
+MX = 0x520               ; word: mouse X, 0-639 (written by mouse_handler)
+MY = 0x522               ; word: mouse Y, 0-399, downwards
+MDX = 0x524              ; word: the last packet's X movement (signed)
+MDY = 0x526              ; word: the last packet's Y movement (signed, up is positive)
+MSTAT = 0x528            ; word: the last packet's status byte
+MCOUNT = 0x52A           ; word: packets received
+MDIRTY = 0x52C           ; byte: 1 when the handler changed the words above
+SHX = 0x530              ; the six words MX..MCOUNT as the main loop copied them
+SHY = 0x532
+SHDX = 0x534
+SHDY = 0x536
+SHSTAT = 0x538
+SHCOUNT = 0x53A
+MCELL = 0x53C            ; word: offset of the pointer cell's attribute in B800h, FFFFh none
+MSAVED = 0x53E           ; byte: the attribute under the pointer
 
 ALU_COUNT = 3000151      ; 50 * (1 + 6 * 10000 + 2) + 1
 MEM_COUNT = 2400121      ; 40 * (1 + 6 * 10000 + 2) + 1
@@ -127,6 +155,10 @@ menu_not2:
     jne menu_not3
     JMP16 key_echo
 menu_not3:
+    cmp al, 0x34
+    jne menu_not4
+    JMP16 mouse_echo
+menu_not4:
     or al, 0x20                  ; lower case
     cmp al, 0x71
     jne menu_key
@@ -576,6 +608,314 @@ key_no_char:
     JMP16 menu
 
 ; ====================================================================================
+; 4: mouse echo
+; ====================================================================================
+mouse_echo:
+    CALL16 banner
+    mov si, msg_mouse
+    CALL16 puts
+    mov ah, 0x01                 ; no blinking text cursor
+    mov cx, 0x2000
+    int 0x10
+    xor ax, ax
+    mov es, ax
+    mov word ptr [MX], 320       ; the pointer starts in the middle of the screen
+    mov word ptr [MY], 200
+    mov word ptr [MDX], ax
+    mov word ptr [MDY], ax
+    mov word ptr [MSTAT], ax
+    mov word ptr [MCOUNT], ax
+    mov byte ptr [MDIRTY], 1
+    mov word ptr [MCELL], 0xFFFF
+    mov ax, 0xC205               ; initialise: 3-byte packets
+    mov bh, 3
+    int 0x15
+    jc mouse_fail
+    mov ax, 0xC201               ; reset: BH = device ID
+    int 0x15
+    jc mouse_fail
+    push bx
+    mov si, msg_mouse_id
+    CALL16 puts
+    pop bx
+    mov al, bh
+    CALL16 puthex
+    mov al, 0x68
+    CALL16 putc
+    mov bx, mouse_handler        ; the handler, ES:BX = 0000:mouse_handler
+    mov ax, 0xC207
+    int 0x15
+    jc mouse_fail
+    mov ax, 0xC200               ; enable
+    mov bh, 1
+    int 0x15
+    jc mouse_fail
+mouse_loop:
+    cmp byte ptr [MDIRTY], 0
+    je mouse_keys
+    CALL16 mouse_draw
+mouse_keys:
+    mov ah, 0x11                 ; a key?
+    int 0x16
+    jnz mouse_key
+    cli
+    cmp byte ptr [MDIRTY], 0
+    jne mouse_again
+    sti                          ; STI; HLT: a packet after the test above still wakes the HLT
+    hlt
+mouse_again:
+    sti
+    jmp mouse_loop
+mouse_key:
+    mov ah, 0x10
+    int 0x16
+    cmp al, 0x1B
+    jne mouse_loop
+    CALL16 mouse_hide
+    JMP16 mouse_off
+mouse_fail:                      ; AH = the C2h status
+    push ax
+    mov si, msg_mouse_err
+    CALL16 puts
+    pop ax
+    mov al, ah
+    CALL16 puthex
+    mov si, msg_anykey
+    CALL16 puts
+    mov ah, 0x10
+    int 0x16
+mouse_off:
+    mov ax, 0xC200               ; disable
+    xor bh, bh
+    int 0x15
+    xor ax, ax                   ; no handler: ES:BX = 0:0
+    mov es, ax
+    xor bx, bx
+    mov ax, 0xC207
+    int 0x15
+    JMP16 menu
+
+; mouse_handler: called FAR by the BIOS's IRQ12 service with 0, Y, X, status on the stack
+mouse_handler:
+    push bp
+    mov bp, sp
+    push ds
+    push ax
+    push bx
+    xor ax, ax
+    mov ds, ax
+    mov bx, word ptr [bp + 12]   ; status: Yov Xov Ysign Xsign 1 M R L
+    xor bh, bh
+    mov word ptr [MSTAT], bx
+    mov al, byte ptr [bp + 10]   ; X movement, its sign in status bit 4
+    xor ah, ah
+    test bl, 0x10
+    jz mh_dx
+    mov ah, 0xFF
+mh_dx:
+    mov word ptr [MDX], ax
+    add ax, word ptr [MX]
+    jns mh_x_low
+    xor ax, ax
+mh_x_low:
+    cmp ax, 639
+    jle mh_x_high
+    mov ax, 639
+mh_x_high:
+    mov word ptr [MX], ax
+    mov al, byte ptr [bp + 8]    ; Y movement, its sign in status bit 5
+    xor ah, ah
+    test bl, 0x20
+    jz mh_dy
+    mov ah, 0xFF
+mh_dy:
+    mov word ptr [MDY], ax
+    mov bx, word ptr [MY]
+    sub bx, ax                   ; up is positive, the screen's Y grows downwards
+    jns mh_y_low
+    xor bx, bx
+mh_y_low:
+    cmp bx, 399
+    jle mh_y_high
+    mov bx, 399
+mh_y_high:
+    mov word ptr [MY], bx
+    inc word ptr [MCOUNT]
+    mov byte ptr [MDIRTY], 1
+    pop bx
+    pop ax
+    pop ds
+    pop bp
+    RETF16
+
+; mouse_draw: copy the handler's words, show them on rows 5-8, move the pointer cell
+mouse_draw:
+    cli
+    mov byte ptr [MDIRTY], 0
+    mov si, MX
+    mov di, SHX
+    mov cx, 6
+    rep movsw
+    sti
+    CALL16 mouse_hide
+    mov dx, 0x0500
+    CALL16 locate
+    mov si, msg_mpos
+    CALL16 puts
+    mov ax, word ptr [SHX]
+    CALL16 putu5
+    mov si, msg_my
+    CALL16 puts
+    mov ax, word ptr [SHY]
+    CALL16 putu5
+    mov dx, 0x0600
+    CALL16 locate
+    mov si, msg_mlast
+    CALL16 puts
+    mov ax, word ptr [SHDX]
+    CALL16 puts5
+    mov si, msg_mdy
+    CALL16 puts
+    mov ax, word ptr [SHDY]
+    CALL16 puts5
+    mov si, msg_mstat
+    CALL16 puts
+    mov al, byte ptr [SHSTAT]
+    CALL16 puthex
+    mov dx, 0x0700
+    CALL16 locate
+    mov si, msg_mleft
+    CALL16 puts
+    mov al, byte ptr [SHSTAT]
+    and al, 1
+    CALL16 putbutton
+    mov si, msg_mmiddle
+    CALL16 puts
+    mov al, byte ptr [SHSTAT]
+    and al, 4
+    CALL16 putbutton
+    mov si, msg_mright
+    CALL16 puts
+    mov al, byte ptr [SHSTAT]
+    and al, 2
+    CALL16 putbutton
+    mov dx, 0x0800
+    CALL16 locate
+    mov si, msg_mcount
+    CALL16 puts
+    mov ax, word ptr [SHCOUNT]
+    CALL16 putu5
+    CALL16 mouse_show
+    RET16
+
+; mouse_show: XOR the attribute of the cell under (SHX, SHY) with 77h; MCELL, MSAVED
+mouse_show:
+    mov ax, word ptr [SHY]
+    mov cl, 4
+    shr ax, cl                   ; row = Y / 16
+    mov bx, 160
+    mul bx
+    mov di, ax
+    mov ax, word ptr [SHX]
+    mov cl, 3
+    shr ax, cl                   ; column = X / 8
+    shl ax, 1
+    add di, ax
+    inc di                       ; the attribute byte
+    push es
+    mov ax, 0xB800
+    mov es, ax
+    mov al, byte ptr es:[di]
+    mov byte ptr [MSAVED], al
+    xor al, 0x77
+    mov byte ptr es:[di], al
+    pop es
+    mov word ptr [MCELL], di
+    RET16
+
+; mouse_hide: put back the attribute under the pointer, if it is shown
+mouse_hide:
+    mov di, word ptr [MCELL]
+    cmp di, 0xFFFF
+    je mouse_hide_done
+    push es
+    mov ax, 0xB800
+    mov es, ax
+    mov al, byte ptr [MSAVED]
+    mov byte ptr es:[di], al
+    pop es
+    mov word ptr [MCELL], 0xFFFF
+mouse_hide_done:
+    RET16
+
+; putbutton: "down" if AL is not 0, else "up  "
+putbutton:
+    mov si, msg_down
+    or al, al
+    jnz putbutton_out
+    mov si, msg_up
+putbutton_out:
+    CALL16 puts
+    RET16
+
+; putu5: AX unsigned in decimal, padded with spaces to 5 characters
+putu5:
+    xor dx, dx
+    CALL16 utoa
+    mov cx, 5
+    CALL16 putpad
+    RET16
+
+; puts5: AX signed in decimal (a sign unless 0), padded with spaces to 5 characters
+puts5:
+    mov cl, 0x2B
+    or ax, ax
+    jns puts5_positive
+    neg ax
+    mov cl, 0x2D
+puts5_positive:
+    push cx
+    push ax
+    xor dx, dx
+    CALL16 utoa
+    pop ax
+    pop cx
+    or ax, ax
+    jz puts5_out
+    dec si
+    mov byte ptr [si], cl
+puts5_out:
+    mov cx, 5
+    CALL16 putpad
+    RET16
+
+; putpad: the 0-terminated string at SI, then spaces up to CX characters in all
+putpad:
+    lodsb
+    or al, al
+    jz putpad_fill
+    CALL16 putc
+    dec cx
+    jmp putpad
+putpad_fill:
+    mov al, 0x20
+putpad_space:
+    cmp cx, 0
+    jle putpad_done
+    CALL16 putc
+    dec cx
+    jmp putpad_space
+putpad_done:
+    RET16
+
+; locate: the cursor of page 0 to row DH, column DL
+locate:
+    mov ah, 0x02
+    xor bh, bh
+    int 0x10
+    RET16
+
+; ====================================================================================
 ; output helpers
 ; ====================================================================================
 ; puts: the 0-terminated string at SI to the screen (teletype)
@@ -653,6 +993,8 @@ msg_menu:
     .byte 13, 10
     .ascii "  3  Keyboard echo"
     .byte 13, 10
+    .ascii "  4  Mouse echo"
+    .byte 13, 10
     .ascii "  Q  Quit"
     .byte 13, 10, 13, 10
     .ascii "Choose: "
@@ -693,6 +1035,51 @@ msg_scan:
     .byte 0
 msg_ascii:
     .ascii "  ascii "
+    .byte 0
+msg_mouse:
+    .ascii "Mouse echo (INT 15h C2xxh handler, IRQ12): move the mouse, press its buttons,"
+    .byte 13, 10
+    .ascii "Esc returns to the menu.  "
+    .byte 0
+msg_mouse_id:
+    .ascii "Device ID "
+    .byte 0
+msg_mouse_err:
+    .byte 13, 10
+    .ascii "No PS/2 mouse: INT 15h C2xxh status "
+    .byte 0
+msg_mpos:
+    .ascii "position     X "
+    .byte 0
+msg_my:
+    .ascii " Y "
+    .byte 0
+msg_mlast:
+    .ascii "last packet  dx "
+    .byte 0
+msg_mdy:
+    .ascii " dy "
+    .byte 0
+msg_mstat:
+    .ascii " status "
+    .byte 0
+msg_mleft:
+    .ascii "buttons      left "
+    .byte 0
+msg_mmiddle:
+    .ascii " middle "
+    .byte 0
+msg_mright:
+    .ascii " right "
+    .byte 0
+msg_mcount:
+    .ascii "packets      "
+    .byte 0
+msg_down:
+    .ascii "down"
+    .byte 0
+msg_up:
+    .ascii "up  "
     .byte 0
 msg_bye:
     .byte 13, 10
