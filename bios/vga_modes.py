@@ -2,7 +2,8 @@
 
 The register values are those the IBM VGA Technical Reference ("BIOS video
 modes" / the video parameter table) lists for its modes at their VGA scan
-line counts: text modes 0-3 and 7 with 400 lines (9-dot characters), the
+line counts: text modes 0-3 and 7 with 400 lines (9-dot characters: sequencer 1
+bit 0 clear, line graphics on in attribute 10h, pixel panning 08h), the
 CGA-compatible modes 4-6 and the EGA modes 0Dh/0Eh at 200 lines (double
 scanned to 400), 0Fh/10h at 350 lines, 11h/12h at 480 lines and 13h at 200
 lines (double scanned).
@@ -114,10 +115,17 @@ def _with(values: tuple[int, ...], changes: dict[int, int]) -> tuple[int, ...]:
 
 def mode_regs(mode: int, lines: int = 400) -> ModeRegs:
     """The registers of ``mode``; text modes also at 350 lines (8x14 characters, 8-dot, the
-    350-line vertical timing) or 200 lines (8x8 characters scanned twice, 8-dot)."""
+    350-line vertical timing; mode 7 keeps its 9-dot 720x350 form with the underline on line
+    13) or 200 lines (8x8 characters scanned twice, 8-dot).  At 400 lines the text modes use
+    9-dot characters (sequencer 1 bit 0 clear; IBM VGA Technical Reference mode table: 0+/1+
+    360x400, 2+/3+ and 7+ 720x400)."""
     regs = MODE_REGS[mode]
     if mode not in TEXT_MODES or lines not in (200, 350):
         return regs
+    if mode == 7:           # 350 lines: 720x350, 9x14 characters, the 28 MHz clock kept
+        crtc = _with(regs.crtc, {0x09: 0x4D, 0x0A: 0x0B, 0x0B: 0x0C, 0x10: 0x83, 0x11: 0x85,
+                                 0x12: 0x5D, 0x14: 0x0D, 0x15: 0x63, 0x16: 0xBA})
+        return replace(regs, misc=(regs.misc & 0x3F) | 0x80, crtc=crtc)
     seq = _with(regs.seq, {1: regs.seq[1] | 0x01})              # 8-dot characters
     attr = _with(regs.attr, {0x10: regs.attr[0x10] & ~0x04, 0x13: 0x00})
     if lines == 200:

@@ -222,6 +222,18 @@ def screen_text(machine: Machine) -> list[str]:
     return [chars[r * cols:(r + 1) * cols] for r in range(rows)]
 
 
+def emulated_cursor(start: int, end: int, height: int) -> tuple[int, int]:
+    """Cursor emulation (IBM VGA BIOS, INT 10h AH=01h): a shape given for 8-line cells (both
+    values below 8) mapped to ``height``-line cells.  Lines in the lower part keep their
+    distance from the cell bottom (06h-07h becomes 0Dh-0Eh in 16 lines, 0Bh-0Ch in 14), lines
+    in the upper part scale with the cell."""
+    if height > 8 and start < 8 and end < 8:
+        shift = height - 9
+        start = start + shift if start >= 5 else start * height // 8
+        end = end + shift if end >= 5 else (end + 1) * height // 8 - 1
+    return start, end
+
+
 def cursor_position(machine: Machine) -> tuple[int, int]:
     """(row, column) of the cursor of the active page, from the BIOS data area."""
     ram = machine.cpu.ram
@@ -320,12 +332,17 @@ class Video:
         return self.bus.read(port + 1, 1)
 
     def sync_cursor_shape(self) -> None:
-        """CRTC 0Ah/0Bh from the shape in the BIOS data area (start bit 5: cursor off; text modes)."""
+        """CRTC 0Ah/0Bh from the shape in the BIOS data area (start bit 5: cursor off; text modes),
+        through cursor emulation unless 487h bit 0 turns it off."""
         if not self.mode.text:
             return
-        shape = self.bios.rd16(CURSOR_SHAPE)
-        self.crtc_write(0x0A, (self.crtc_read(0x0A) & 0xC0) | ((shape >> 8) & 0x3F))
-        self.crtc_write(0x0B, (self.crtc_read(0x0B) & 0xE0) | (shape & 0x1F))
+        b = self.bios
+        shape = b.rd16(CURSOR_SHAPE)
+        start, end = (shape >> 8) & 0x1F, shape & 0x1F
+        if not b.rd8(VIDEO_CONTROL) & CTL_NO_CURSOR_EMULATION:
+            start, end = emulated_cursor(start, end, b.rd16(CHAR_HEIGHT) or 16)
+        self.crtc_write(0x0A, (self.crtc_read(0x0A) & 0xC0) | ((shape >> 8) & 0x20) | (start & 0x1F))
+        self.crtc_write(0x0B, (self.crtc_read(0x0B) & 0xE0) | (end & 0x1F))
 
     def sync_cursor_location(self) -> None:
         """CRTC 0Eh/0Fh: the cursor of the active page as a character address (text modes)."""
@@ -1106,8 +1123,10 @@ class Video:
             V.dac_write(bus, 0, [(data[i], data[i + 1], data[i + 2]) for i in range(1, 769, 3)])
 
     def vbe(self) -> None:
-        """AH=4Fh VESA BIOS extensions: not yet (AX = 014Fh: supported call, failed)."""
-        self.bios["ax"] = 0x014F
+        """AH=4Fh VESA BIOS Extensions (VBE 3.0 core functions): see :mod:`bios.vbe`."""
+        from . import vbe
+
+        vbe.service(self).call()
 
     # --- power-on ----------------------------------------------------------------------------
     def post(self) -> None:

@@ -110,7 +110,10 @@ class VGA(Device):
         self.update_window()
 
     def planar_window(self) -> tuple[int, int]:
-        """The physical range routed to the VGA memory path, or (0, 0) (see the module doc)."""
+        """The physical range routed to the VGA memory path, or (0, 0) (see the module doc).
+        While a VBE mode is on (``VGA_VBE`` bit 0) it is the 64 KiB bank window at A0000h."""
+        if self.regs[S.VGA_VBE] & 1:
+            return (0xA0000, 0xB0000)
         if not self.seq[4] & 0x0C:                        # odd/even: text and CGA modes
             return (0, 0)
         return {0: (0xA0000, 0xC0000), 1: (0xA0000, 0xB0000),

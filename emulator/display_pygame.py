@@ -7,11 +7,13 @@
 
 The loop runs the machine in slices of 10 ms virtual time.  With
 ``machine.realtime`` the machine paces itself against the host clock;
-otherwise the guest runs as fast as it can.  Either way the window is redrawn
-at most 60 times per wall-clock second, and only when the frame changed (the
-:class:`~emulator.screen.TextScreen` compared with the last one drawn, plus
-the blink phases).  Blinking follows virtual time in realtime mode and wall
-time otherwise (an idle guest's virtual time can race far ahead of the host's).
+otherwise the guest runs as fast as it can.  Either way the window looks at
+the screen at frame deadlines 1/60 s of wall time apart (after the first
+slice that ends past each: at most 60 times a second on average), and redraws
+only when the frame may have changed (:class:`~emulator.screen.FrameWatch`:
+registers, display memory and blink phases compared with the last frame
+drawn).  Blinking follows virtual time in realtime mode and wall time
+otherwise (an idle guest's virtual time can race far ahead of the host's).
 
 The frame is scaled to the largest 4:3 rectangle that fits the (resizable)
 window, with black bars around it.  The title reads
@@ -41,14 +43,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import keymap
-from .screen import TextScreen, blink_phases, current_screen, is_graphics, render
+from . import keymap, vga_kernels
+from .screen import FrameWatch, render
 
 if TYPE_CHECKING:
     from .machine import Machine, Stop
 
 SLICE_NS = 10_000_000            # virtual time per machine.run call
-FRAME_NS = 1_000_000_000 // 60   # shortest wall time between two redraws
+FRAME_NS = 1_000_000_000 // 60   # wall time between two frame deadlines (60 Hz)
 POLL_NS = 2_000_000              # shortest wall time between two looks at the host's events
 TITLE_NS = 1_000_000_000         # title (MIPS) update period
 KEY_REPEAT = (500, 33)           # pygame key repeat: delay and interval in ms
@@ -152,8 +154,10 @@ class PygameWindow:
         self.quit: Stop | None = None
         self.frames_drawn = 0
         self.dirty = True
-        self._last: tuple[TextScreen, bool, bool] | None = None
-        self._last_draw = self._last_poll = -(1 << 62)
+        self.watch = FrameWatch()
+        self._bgrx: np.ndarray | None = None
+        self._box = (0, 0, 0, 0)                        # where the last frame went in the window
+        self._next_frame = self._last_poll = -(1 << 62)
         self._wall0 = time.perf_counter_ns()
         self._title_at = self._wall0
         self._title_insns = machine.executed
@@ -172,6 +176,7 @@ class PygameWindow:
         pg.display.set_mode(size, pg.RESIZABLE)
         pg.key.set_repeat(*KEY_REPEAT)
         pg.key.stop_text_input()                        # key codes only: no input method window
+        self._box = (0, 0, 0, 0)
         self._open = True
         self._set_title()
 
@@ -218,8 +223,9 @@ class PygameWindow:
                 self.redraw(force=True)
                 return stop
             now = time.perf_counter_ns()
-            if now - self._last_draw >= FRAME_NS:
-                self.redraw()
+            if now >= self._next_frame:                  # frame deadlines every 1/60 s: slices
+                self.redraw()                            # of 10 ms still average 60 looks a second
+                self._next_frame = max(self._next_frame + FRAME_NS, now - FRAME_NS)
             self._update_title(now)
         return None
 
@@ -236,25 +242,39 @@ class PygameWindow:
 
     def redraw(self, force: bool = False) -> bool:
         """Draw the screen if it changed since the last time (or ``force``); whether it drew."""
-        self._last_draw = time.perf_counter_ns()
-        key = (current_screen(self.machine), *blink_phases(self._blink_clock()))
-        if key == self._last and not (force or self.dirty or is_graphics(self.machine)):
+        clock = self._blink_clock()
+        if not self.watch.changed(self.machine, clock) and not (force or self.dirty):
             return False
-        self._last, self.dirty = key, False
-        self.show(render(self.machine, self._blink_clock()))
+        self.dirty = False
+        self.show(render(self.machine, clock))
         return True
 
     def show(self, frame: Any) -> None:
-        """Put an ``H x W x 3`` RGB frame in the window, scaled to 4:3 and letterboxed."""
+        """Put an ``H x W x 3`` RGB frame in the window, scaled to 4:3 and letterboxed.
+
+        The frame is converted to 32-bit BGRX (compiled) and scaled straight into the
+        window surface when that is a 32-bit one (no intermediate surface and blit)."""
         pg = _pygame()
         surface = pg.display.get_surface()
         if surface is None:
             return
         height, width = frame.shape[:2]
-        image = pg.image.frombuffer(np.ascontiguousarray(frame, dtype=np.uint8), (width, height), "RGB")
         x, y, w, h = letterbox(surface.get_size())
-        surface.fill((0, 0, 0))
-        surface.blit(pg.transform.scale(image, (w, h)), (x, y))
+        if (x, y, w, h) != self._box:                   # the bars: black once per window size
+            surface.fill((0, 0, 0))
+            self._box = (x, y, w, h)
+        if surface.get_bitsize() == 32:
+            if self._bgrx is None or self._bgrx.shape[:2] != (height, width):
+                self._bgrx = np.empty((height, width), dtype=np.uint32)
+            vga_kernels.rgb_to_bgrx(np.ascontiguousarray(frame, dtype=np.uint8), self._bgrx)
+            image = pg.image.frombuffer(self._bgrx, (width, height), "BGRA")
+            try:
+                pg.transform.scale(image, (w, h), surface.subsurface((x, y, w, h)))
+            except ValueError:                          # formats that do not match after all
+                surface.blit(pg.transform.scale(image, (w, h)), (x, y))
+        else:
+            image = pg.image.frombuffer(np.ascontiguousarray(frame, dtype=np.uint8), (width, height), "RGB")
+            surface.blit(pg.transform.scale(image, (w, h)), (x, y))
         pg.display.flip()
         self.frames_drawn += 1
 
@@ -289,7 +309,8 @@ class PygameWindow:
                 self._set_grab(False)
             elif kind in (pg.WINDOWEXPOSED, pg.WINDOWRESIZED, pg.WINDOWSIZECHANGED, pg.VIDEORESIZE):
                 self.dirty = True
-                self._last_draw = -(1 << 62)
+                self._box = (0, 0, 0, 0)
+                self._next_frame = -(1 << 62)
 
     def _quit(self) -> None:
         from .machine import STATUS_OK, Stop

@@ -23,7 +23,9 @@ names the first problem, in one line), and plans and performs the load:
 * header fields written by the loader ([boot] "Details of header fields"):
   ``type_of_loader`` = FFh, ``loadflags`` |= CAN_USE_HEAP with
   ``heap_end_ptr`` = heap_end - 200h, ``cmd_line_ptr``, ``ramdisk_image``,
-  ``ramdisk_size``, ``vid_mode`` = FFFFh ("normal"); ``ext_loader_*`` stay 0.
+  ``ramdisk_size``, ``vid_mode`` from a ``vga=`` option of the command line
+  (``normal`` FFFFh, ``ext`` FFFEh, ``ask`` FFFDh or a number in C notation;
+  [boot] "Special command line options"; default "normal"); ``ext_loader_*`` stay 0.
 
 The BIOS starts the kernel instead of a boot sector (see :mod:`bios.linuxboot`):
 after POST, INT 19h calls :meth:`LinuxBoot.load`, then continues at the setup
@@ -60,6 +62,7 @@ LOADED_HIGH = 0x01                 # loadflags bit 0: protected-mode code at 100
 CAN_USE_HEAP = 0x80                # loadflags bit 7: heap_end_ptr is valid
 TYPE_OF_LOADER = 0xFF              # "undefined": a loader with no assigned ID
 VID_MODE_NORMAL = 0xFFFF
+VID_MODE_NAMES = {b"normal": 0xFFFF, b"ext": 0xFFFE, b"ask": 0xFFFD}
 OLD_INITRD_ADDR_MAX = 0x37FFFFFF   # initrd_addr_max before protocol 2.03
 OLD_CMDLINE_SIZE = 255             # cmdline_size before protocol 2.06
 
@@ -280,9 +283,36 @@ def plan(image: bytes, initrd: bytes = b"", cmdline: bytes = b"", ram_top: int =
     _put(setup, "cmd_line_ptr", SETUP_ADDR + HEAP_END)
     _put(setup, "ramdisk_image", initrd_addr)
     _put(setup, "ramdisk_size", len(initrd))
-    _put(setup, "vid_mode", VID_MODE_NORMAL)
+    _put(setup, "vid_mode", vid_mode(cmdline))
     return LinuxBoot(header=hdr, setup=bytes(setup), kernel=kernel, initrd=initrd,
                      cmdline=cmdline, initrd_addr=initrd_addr)
+
+
+def vid_mode(cmdline: bytes) -> int:
+    """The ``vid_mode`` header value for the last ``vga=`` option of ``cmdline`` (the loader
+    passes it because the setup code runs before the kernel reads its command line)."""
+    mode = VID_MODE_NORMAL
+    for word in cmdline.split():
+        if not word.startswith(b"vga="):
+            continue
+        value = word[4:]
+        if value in VID_MODE_NAMES:
+            mode = VID_MODE_NAMES[value]
+            continue
+        text = value.decode("ascii", errors="replace")
+        try:
+            if text[:2].lower() == "0x":
+                number = int(text[2:], 16)
+            elif len(text) > 1 and text[0] == "0":
+                number = int(text[1:], 8)
+            else:
+                number = int(text, 10)
+        except ValueError:
+            raise LinuxBootError(f"-append: vga={text} is not normal, ext, ask or a mode number") from None
+        if not 0 <= number <= 0xFFFF:
+            raise LinuxBootError(f"-append: vga={number:#x} is not a 16-bit mode number")
+        mode = number
+    return mode
 
 
 def _read(path: Path, what: str) -> bytes:

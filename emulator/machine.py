@@ -39,6 +39,7 @@ from devices.pic import DualPIC
 from devices.pit import PIT
 from devices.sysctrl import SystemControlA, SystemControlB
 from devices.uart import UART
+from devices.vbe import DisplayInterface
 from devices.vga import VGA
 
 from . import linuxboot, snapshot
@@ -125,6 +126,7 @@ class Machine:
         self.dma = DMA(self.cpu.ram)
         self.port80 = PostCodePort()
         self.vga = VGA(self.clock, self.cpu.vga_regs, self._vga_window)
+        self.vbe = DisplayInterface(self.cpu.vga_regs, self.cpu.vram, self.vga)   # ports 1CEh-1D0h
         # one UART per -serial (COM1, COM2); none given: COM1 with a null back end
         specs: list[Any] = list(config.serial or ("null",)) if serial is None else list(serial)
         if len(specs) > len(SERIAL_PORTS):
@@ -146,7 +148,7 @@ class Machine:
         self.backends.append(ImageCloser(self.drive_images))
         self.ide: list[IdeChannel] = ide_channels(self.drive_images, self.irq[14], self.irq[15], trace)
         self.devices: list[Device] = [self.pic, self.pit, self.port61, self.port92, self.kbc,
-                                      self.cmos, self.dma, self.port80, self.debugcon, self.vga,
+                                      self.cmos, self.dma, self.port80, self.debugcon, self.vga, self.vbe,
                                       *self.uarts, *self.ide]
         for driver, props in config.devices:
             if driver == "isa-debug-exit":

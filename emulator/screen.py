@@ -1,27 +1,36 @@
-"""The text screen as pixels: characters, attributes and the cursor drawn with the BIOS fonts.
+"""The text screen as pixels: characters, attributes and the cursor drawn as the VGA does.
 
-There is no video card yet (see :mod:`bios.video`): a text mode is the
-character/attribute pairs in RAM at B8000h (mode 7: B0000h) and the screen
-geometry and cursor in the BIOS data area.  Rendering is split in two so the
-VGA device can later supply the input instead of the BIOS data area:
+Two text renderers:
 
-* :func:`read_text_screen` gathers everything a frame depends on into a
-  :class:`TextScreen` (comparable, so a display redraws only when it changed);
-* :func:`draw_text` turns one into an ``H x W x 3`` ``uint8`` RGB frame, with
-  numpy only (a glyph table indexed by the characters; about 1 ms for 80x25).
+* :func:`render_vga_text` (used once a mode was set through the VGA registers,
+  that is after POST) draws from the registers and display memory as the IBM
+  VGA Technical Reference describes the display path: CRTC geometry, start
+  address, offset, preset row scan, byte and pixel panning, the line compare
+  split screen, 9-dot characters (SR01 bit 0 clear; the ninth dot repeats the
+  eighth for C0h-DFh when AR10 bit 2 is set), glyphs read from plane 2 at the
+  font maps the character map select (SR03) picks for attribute bit 3 (fonts
+  the guest loads show at once; two maps give 512 characters), attribute
+  blinking (AR10 bit 3), the CRTC cursor (CR0A/CR0B/CR0E/CR0F) and the
+  colours through the attribute controller and the DAC.  The 80x25 mode at 400
+  lines is 720x400; 40-column modes are doubled horizontally (halved dot
+  clock), so also 720 wide.  The loops are compiled (:mod:`emulator.vga_kernels`).
+* :func:`draw_text` of a :class:`TextScreen` read from the BIOS data area
+  (:func:`read_text_screen`): the fallback while the VGA registers are not
+  programmed, with 8-pixel cells and the ROM fonts.  :class:`TextScreen` is also
+  what the automation API reads the screen's characters from.
 
-:func:`render_text` does both; :func:`screendump` writes the frame as PNG.
-
-What is modelled (IBM CGA/EGA/VGA text mode behaviour):
+What :func:`draw_text` models (IBM CGA/EGA/VGA text mode behaviour):
 
 * 8-pixel wide cells (no 9th column) in the BIOS font of the BDA character
   height (485h: 8, 14 or 16; other heights crop or pad the 8x16 font), any
   columns x rows the BDA gives (40x25, 80x25/43/50, ...);
 * the 16 RGBI colours (colour 6 brown); attribute bit 7 blinks (465h bit 5
   set) or selects a bright background (bit 5 clear); blinking characters are
-  shown for 16 and hidden for 16 frames of 60 Hz (about 1.9 Hz);
+  shown for 16 and hidden for 16 frames of 60 Hz (about 1.9 Hz; both renderers);
 * mode 7 monochrome attributes: foreground 001b underlined, 0x8 intense,
-  background 111b with foreground 000b reverse (70h), foreground 000b hidden;
+  background 111b with foreground 000b reverse (70h), foreground 000b hidden
+  (the VGA renderer uses these rules too when AR10 bit 1 is set, with the
+  underline on the CRTC underline location, CR14);
 * the cursor of the active page, at the CRTC cursor shape the BIOS would
   program: BDA 460h/461h (end, start), hidden by start bit 5 or start > end
   (as a VGA CRTC), scaled from 8-line values to taller cells when cursor
@@ -31,6 +40,8 @@ What is modelled (IBM CGA/EGA/VGA text mode behaviour):
 :func:`render_text` alone shows a graphics mode (04h-06h, 0Dh-13h) as a 640x400
 black frame with one dim line saying so; :func:`render` picks the text renderer
 or :func:`emulator.vga_render.render_graphics` and is what displays should use.
+:class:`FrameWatch` tells a display when a new frame is worth drawing;
+:func:`screendump` writes the frame as PNG.
 """
 
 from __future__ import annotations
@@ -46,7 +57,8 @@ import numpy as np
 
 from bios import font as F
 from bios import video as V
-from emulator import vga_render
+from emulator import vbe_render, vga_kernels, vga_render
+from emulator.cpu import state as S
 
 if TYPE_CHECKING:
     from emulator.machine import Machine
@@ -56,6 +68,7 @@ CHAR_BLINK_FRAMES = 16         # blinking characters: 16 frames shown, 16 hidden
 CURSOR_BLINK_FRAMES = 8        # the cursor: 8 frames shown, 8 hidden
 GRAPHICS_FRAME = (400, 640)    # height, width of the frame shown in a graphics mode
 CELL_WIDTH = F.WIDTH
+TEXT_CELL_MASK = V.TEXT_WINDOW // 2 - 1     # character addresses wrap in the 32 KiB text window
 
 #: the 16 colours of a CGA/EGA/VGA text mode (RGBI; colour 6 is brown, not dark yellow)
 PALETTE_16 = (
@@ -141,19 +154,15 @@ def cursor_lines(start: int, end: int, height: int, emulation: bool) -> tuple[in
     """The scan lines (first, last) the CRTC draws for BDA cursor start/end, or None if hidden.
 
     Start bit 5 turns the cursor off; a start after the end shows nothing (VGA).
-    With cursor emulation, a shape given for 8-line cells (both values < 8) is
-    mapped to ``height``-line cells: lines in the lower part keep their distance
-    from the cell bottom (06h-07h becomes 0Dh-0Eh in 16 lines, 0Bh-0Ch in 14),
-    lines in the upper part scale with the cell.
+    With cursor emulation the shape is mapped as :func:`bios.video.emulated_cursor`
+    does for the CRTC.
     """
     if start & 0x20:
         return None
     start &= 0x1F
     end &= 0x1F
-    if emulation and height > 8 and start < 8 and end < 8:
-        shift = height - 9
-        start = start + shift if start >= 5 else start * height // 8
-        end = end + shift if end >= 5 else (end + 1) * height // 8 - 1
+    if emulation:
+        start, end = V.emulated_cursor(start, end, height)
     if start > end or start >= height:
         return None
     return start, min(end, height - 1)
@@ -252,28 +261,198 @@ def current_screen(machine: Machine) -> TextScreen:
     return screen
 
 
+# --- the VGA text path ------------------------------------------------------------------------
+def font_map_bases(sr03: int) -> tuple[int, int]:
+    """Plane 2 offsets of the fonts for attribute bit 3 set and clear (character map select,
+    SR03: bits 2, 3 and 5 pick the map for bit 3 set, bits 0, 1 and 4 for bit 3 clear; map
+    n & 3 is at 16 KiB * (n & 3), plus 8 KiB for n >= 4)."""
+    def base(low2: int, high: int) -> int:
+        return (low2 & 3) * 0x4000 + (high & 1) * 0x2000
+    return base(sr03 >> 2, sr03 >> 5), base(sr03, sr03 >> 4)
+
+
+@functools.cache
+def _colour_tables(blink: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Colour text per attribute byte: foreground, background, blinks, underlined (foreground
+    001b on background 000b, the VGA underline rule)."""
+    a = np.arange(256)
+    fg = (a & 0x0F).astype(np.uint8)
+    bg = ((a >> 4) & (0x07 if blink else 0x0F)).astype(np.uint8)
+    blinks = ((a & 0x80 != 0) & blink).astype(np.uint8)
+    underlined = ((a & 0x77) == 0x01).astype(np.uint8)
+    return fg, bg, blinks, underlined
+
+
+def text_palette(machine: Machine) -> np.ndarray:
+    """(19, 3) RGB: the 16 text colours through the colour plane enable (AR12), the attribute
+    palette and the DAC, then the three monochrome levels (see :data:`PALETTE`)."""
+    out = PALETTE.copy()
+    out[:16] = vga_render.planar_palette(machine)
+    return out
+
+
+def _text_window(gc6: int) -> int:
+    """Where the graphics controller maps the text memory (GC06 bits 2-3)."""
+    return (0xA0000, 0xA0000, 0xB0000, 0xB8000)[(gc6 >> 2) & 3]
+
+
+def render_vga_text(machine: Machine, now_ns: int | None = None) -> np.ndarray:
+    """A text frame as the VGA draws it from its registers (IBM VGA Technical Reference:
+    sequencer, CRT controller and attribute controller chapters):
+
+    * columns CR01 + 1, character clocks of 9 dots (SR01 bit 0 clear) or 8; the ninth dot
+      repeats the eighth for C0h-DFh when AR10 bit 2 (line graphics) is set;
+    * scan lines CR12/CR07 + 1, character height CR09 bits 0-4 + 1 (double scan CR09 bit 7),
+      start address, offset, preset row scan, byte and pixel panning and the line compare
+      split as in :mod:`emulator.vga_render`;
+    * glyph row r of character c from plane 2 at the map SR03 selects for attribute bit 3,
+      + 32 * c + r (so fonts the guest loads show at once);
+    * attribute bit 7 blinks when AR10 bit 3 is set (else bright background); AR10 bit 1
+      (monochrome) uses the MDA attribute rules of :func:`draw_text`, with the underline on
+      CR14's scan line; colours through AR12, the palette registers and the DAC;
+    * the cursor at CR0E/CR0F on row scans CR0A-CR0B (CR0A bit 5: off; start > end: none).
+    """
+    vga = machine.vga
+    crtc, attr, seq = vga.crtc, vga.attr, vga.seq
+    columns = crtc[0x01] + 1
+    dots = 8 if seq[1] & 1 else 9
+    lines = min(vga_render.vertical_lines(crtc), vga_render.MAX_LINES)
+    shift_top, shift_low, pan_top, pan_low = vga_render.panning(machine, text9=dots == 9)
+    start = crtc[0x0C] << 8 | crtc[0x0D]
+    addr, scan, lower = vga_render.scan_table(machine, lines, start, crtc[0x13] * 2, (pan_top, pan_low))
+    chars_on, cursor_on = blink_phases(machine.clock.now if now_ns is None else now_ns)
+    blink = bool(attr[0x10] & 0x08)
+    mono = bool(attr[0x10] & 0x02)
+    if mono:
+        table = _ATTR[1, int(blink)]
+        fg, bg, blinks, underlined = table[0], table[1], table[2], table[3]
+    else:
+        fg, bg, blinks, underlined = _colour_tables(blink)
+    cursor = -1
+    if cursor_on and not crtc[0x0A] & 0x20:
+        cursor = (crtc[0x0E] << 8 | crtc[0x0F]) & TEXT_CELL_MASK
+    map_set, map_clear = font_map_bases(seq[3])
+    base = _text_window(vga.gc[6])
+    cells = machine.cpu.ram[base:base + V.TEXT_WINDOW]
+    width = columns * dots
+    repeat = vga_render.repeat_for(width)
+    out = np.empty((lines, width * repeat, 3), dtype=np.uint8)
+    vga_kernels.text_rows(cells, TEXT_CELL_MASK, addr, scan, lower, columns, dots,
+                          bool(attr[0x10] & 0x04), shift_top, shift_low, machine.cpu.vga_planes[2],
+                          map_set, map_clear, fg, bg, blinks, underlined, crtc[0x14] & 0x1F, chars_on,
+                          cursor, crtc[0x0A] & 0x1F, crtc[0x0B] & 0x1F, text_palette(machine),
+                          repeat, out)
+    if lines <= 300:
+        out = np.repeat(out, 2, axis=0)
+    return out
+
+
+def vga_text_programmed(machine: Machine) -> bool:
+    """Whether the VGA registers describe a text display (a mode was set through them)."""
+    crtc = machine.vga.crtc
+    return crtc[0x01] != 0 and crtc[0x13] != 0 and (crtc[0x09] & 0x1F) != 0
+
+
 def render_text(machine: Machine, now_ns: int | None = None) -> np.ndarray:
     """The current screen as an ``H x W x 3`` uint8 RGB array (blink phase at ``now_ns``,
-    default the machine's virtual time).  A graphics mode gives a 640x400 frame that says so."""
+    default the machine's virtual time): :func:`render_vga_text` once the VGA registers were
+    programmed, else :func:`draw_text` of the BIOS data area.  A graphics mode gives a 640x400
+    frame that says so."""
+    mode = int(machine.cpu.ram[V.VIDEO_MODE]) & 0x7F
+    if mode in V.TEXT_MODES and vga_text_programmed(machine):
+        return render_vga_text(machine, now_ns)
     screen = current_screen(machine)
     chars_on, cursor_on = blink_phases(machine.clock.now if now_ns is None else now_ns)
     return draw_text(screen, chars_on, cursor_on)
 
 
 def is_graphics(machine: Machine) -> bool:
-    """Whether a graphics mode is shown: VGA graphics controller register 6 bit 0 (graphics),
-    or, when it is clear, a BDA video mode (449h) that is not a text mode."""
-    if machine.vga.gc[6] & 1:
+    """Whether a graphics mode is shown: a VBE mode (the display interface enabled), VGA
+    graphics controller register 6 bit 0 (graphics), or, when it is clear, a BDA video mode
+    (449h) that is not a text mode."""
+    if _vbe_on(machine) or machine.vga.gc[6] & 1:
         return True
     return int(machine.cpu.ram[V.VIDEO_MODE]) & 0x7F not in V.TEXT_MODES
 
 
+def _vbe_on(machine: Machine) -> bool:
+    vbe = getattr(machine, "vbe", None)
+    return vbe is not None and vbe.enabled
+
+
 def render(machine: Machine, now_ns: int | None = None) -> np.ndarray:
     """The current screen as an ``H x W x 3`` uint8 RGB array: :func:`render_text` in a text mode,
-    :func:`emulator.vga_render.render_graphics` in a graphics mode."""
+    :func:`emulator.vga_render.render_graphics` in a graphics mode,
+    :func:`emulator.vbe_render.render` while a VBE mode is on (the frame at the mode's size)."""
+    if _vbe_on(machine):
+        return vbe_render.render(machine)
     if is_graphics(machine):
         return vga_render.render_graphics(machine)
     return render_text(machine, now_ns)
+
+
+# --- redraw scheduling ------------------------------------------------------------------------
+class FrameWatch:
+    """Tells a display whether the picture may have changed since the frame it last drew.
+
+    A frame depends on the VGA registers (sequencer, CRTC, graphics and attribute
+    controllers, miscellaneous output, DAC and PEL mask), the BIOS data area's video
+    bytes (449h-466h and 484h-48Ah, for the BIOS-described fallbacks), display memory (the four
+    planes and the RAM behind the A0000h-BFFFFh window) and, in text modes, the blink
+    phases.  All of it is compared with a copy taken at the last frame (about 0.4 MiB,
+    tens of microseconds), except that the planes count as changed without a look
+    while the CPU's display memory writes set their dirty flag (``VGA_DIRTY``, cleared
+    here); the planes are compared otherwise, as the BIOS writes them directly.  A VBE mode (``machine.vbe``
+    enabled, or ``VGA_VBE`` bit 0) always counts as changed.
+    """
+
+    def __init__(self) -> None:
+        self._regs: bytes | None = None
+        self._planes: np.ndarray | None = None
+        self._window: np.ndarray | None = None
+        self._phases: tuple[bool, bool] | None = None
+
+    def registers(self, machine: Machine) -> bytes:
+        """The register state a frame depends on, as bytes."""
+        vga = machine.vga
+        head = bytes([*vga.seq, *vga.crtc, *vga.gc, *vga.attr, vga.misc, vga.pel_mask])
+        ram = machine.cpu.ram
+        return head + vga.dac.tobytes() + ram[0x449:0x467].tobytes() + ram[0x484:0x48B].tobytes()
+
+    def changed(self, machine: Machine, now_ns: int) -> bool:
+        """Whether the frame at ``now_ns`` (blink clock) may differ from the last one; the
+        state seen becomes the new reference."""
+        cpu = machine.cpu
+        dirty = bool(cpu.vga_regs[S.VGA_DIRTY])
+        cpu.vga_regs[S.VGA_DIRTY] = 0
+        if _vbe_on(machine) or cpu.vga_regs[S.VGA_VBE] & 1:
+            self._regs = None
+            return True
+        regs = self.registers(machine)
+        phases = (True, True)
+        if not is_graphics(machine):              # only what blinks: AR10 bit 3, CR0A bit 5
+            chars_on, cursor_on = blink_phases(now_ns)
+            vga = machine.vga
+            phases = (chars_on or not vga.attr[0x10] & 0x08, cursor_on or bool(vga.crtc[0x0A] & 0x20))
+        planes, window = cpu.vga_planes, cpu.ram[0xA0000:0xC0000]
+        if dirty:                                 # the CPU wrote the planes: no need to compare,
+            self._planes = None                   # nor to keep a copy while it goes on writing
+        same = (regs == self._regs and phases == self._phases and self._planes is not None
+                and self._window is not None
+                and np.array_equal(window, self._window) and np.array_equal(planes, self._planes))
+        if same:
+            return False
+        self._regs, self._phases = regs, phases
+        if self._window is None:
+            self._window = window.copy()
+        else:
+            np.copyto(self._window, window)
+        if not dirty:
+            if self._planes is None:
+                self._planes = planes.copy()
+            else:
+                np.copyto(self._planes, planes)
+        return True
 
 
 # --- image files -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The VGA graphics modes as pixels: display memory and registers to an RGB frame.
 
 Follows the display path of the IBM VGA Technical Reference (CRT controller,
-attribute controller and DAC chapters), vectorised with numpy:
+attribute controller and DAC chapters):
 
 * **256-colour chain 4** (mode 13h; sequencer 4 bit 3 set): the CRTC counts in
   doubleword mode, so each start address unit (CR0C/CR0D) is 4 bytes of the
@@ -21,16 +21,29 @@ attribute controller and DAC chapters), vectorised with numpy:
   lines at BA000h, 80 bytes a line), 2 or 1 bits a pixel; colours from the CGA
   colour select value the BIOS keeps at 466h (IBM CGA colour select register).
 
-The displayed height is the CRTC vertical display end (CR12 with overflow bits
-8 and 9 in CR07 bits 1 and 6) plus one, divided by the scan lines per row
-(CR09 bits 0-4, plus one) and by two when CR09 bit 7 (double scan) is set.
-When the CRTC has not been programmed (width or height 0) the BIOS mode's
-standard geometry is used.  320-wide frames are doubled horizontally and
-frames of at most 300 lines vertically, so 320x200 shows as 640x400.
+Frames are drawn scan line by scan line as the CRT controller walks memory
+(the loops are compiled, :mod:`emulator.vga_kernels`): the displayed height is
+the vertical display end (CR12 with overflow bits 8 and 9 in CR07 bits 1 and 6)
+plus one; a memory line lasts (CR09 bits 0-4) + 1 scan lines, twice that with
+double scan (CR09 bit 7), the first one shortened by the preset row scan (CR08
+bits 0-4).  The 256-colour widths are (CR01 + 1) * 4.
 
-Not modelled: line compare (split screen), horizontal pixel panning, the
-palette address source blanking, CRTC address wrap in word mode, mode 0Fh/11h
-as real monochrome (they render like the 16-colour modes).
+* **Split screen**: after the scan line numbered by the line compare value
+  (CR18, bit 8 in CR07 bit 4, bit 9 in CR09 bit 6) display memory restarts at
+  address 0; with attribute mode control (AR10) bit 5 set the lower part is
+  not panned.
+* **Panning**: the byte panning (CR08 bits 5-6) adds to the start address;
+  horizontal pixel panning (AR13) shifts the picture 0-7 pixels left, in
+  256-colour mode (AR10 bit 6) 0-3 pixels for the values 0, 2, 4 and 6.
+
+When the CRTC has not been programmed (CR01 or CR13 zero) the BIOS mode's
+standard geometry is used.  Frames at most 360 wide are doubled horizontally
+and frames of at most 300 lines vertically, so 320x200 shows as 640x400.
+
+Not modelled: the palette address source blanking, CRTC address wrap in word
+mode, the CRTC's CGA/Hercules address substitution (CR17 bits 0-1) in the
+planar modes, mode 0Fh/11h as real monochrome (they render like the
+16-colour modes).
 """
 
 from __future__ import annotations
@@ -38,6 +51,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from emulator import vga_kernels as K
 
 if TYPE_CHECKING:
     from emulator.machine import Machine
@@ -47,6 +62,7 @@ CGA_PALETTE = 0x466             # BDA: CGA colour select register value
 CGA_BASE = 0xB8000
 CGA_ODD_BANK = 0x2000
 CGA_MODES = (4, 5, 6)
+MAX_LINES = 1200                # scan lines drawn at most (a CRTC programmed beyond any VGA timing)
 
 #: standard geometry (width, height, bytes a line) of the graphics modes, for an unprogrammed CRTC
 DEFAULT_GEOMETRY = {
@@ -63,14 +79,6 @@ RGBI = np.array([
 ], dtype=np.uint8)
 
 
-def _pair_table() -> np.ndarray:
-    """(65536, 8) uint8: for plane bytes ``lo | hi << 8`` the 2-bit values of 8 pixels, leftmost first."""
-    bits = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)       # (256, 8)
-    return (bits[:, None, :] << 1 | bits[None, :, :]).reshape(65536, 8)
-
-
-_PAIRS = _pair_table()
-_PAIRS_HI = _PAIRS << 2
 #: 2-bit CGA pixels: byte -> 4 values, leftmost in bits 7-6
 _CGA2 = (np.arange(256, dtype=np.uint8)[:, None] >> np.array([6, 4, 2, 0], dtype=np.uint8)) & 3
 _CGA1 = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)
@@ -137,31 +145,79 @@ def attribute_map(machine: Machine) -> np.ndarray:
     return (index | ((select & 0x0C) << 4)).astype(np.uint8)
 
 
-# --- the memory organisations -------------------------------------------------------------------
-def _chain4(machine: Machine, width: int, height: int, pitch: int) -> np.ndarray:
-    """(height, width) 8-bit pixels of chained 256-colour memory."""
-    planes = machine.cpu.vga_planes
-    start = start_address(machine) * 4
-    chained = (start + np.arange(height)[:, None] * pitch + np.arange(width)[None, :]) & 0xFFFF
-    return planes[chained & 3, chained & 0xFFFC]
+# --- the CRT controller's walk through memory ---------------------------------------------------
+def line_compare(crtc: list[int]) -> int:
+    """Line compare: CR18 with bit 8 in CR07 bit 4 and bit 9 in CR09 bit 6."""
+    return crtc[0x18] | (crtc[0x07] >> 4 & 1) << 8 | (crtc[0x09] >> 6 & 1) << 9
 
 
-def _modex(machine: Machine, width: int, height: int, pitch: int) -> np.ndarray:
-    """(height, width) 8-bit pixels of unchained 256-colour memory (x & 3 is the plane)."""
-    planes = machine.cpu.vga_planes
-    x = np.arange(width)
-    addr = (start_address(machine) + np.arange(height)[:, None] * pitch + (x >> 2)[None, :]) & 0xFFFF
-    return planes[(x & 3)[None, :], addr]
+def vertical_lines(crtc: list[int]) -> int:
+    """Displayed scan lines: vertical display end (CR12, CR07 bits 1 and 6) plus one."""
+    return (crtc[0x12] | (crtc[0x07] >> 1 & 1) << 8 | (crtc[0x07] >> 6 & 1) << 9) + 1
 
 
-def _planar(machine: Machine, width: int, height: int, pitch: int) -> np.ndarray:
-    """(height, width) 4-bit pixel values of the four planes (bit 7 leftmost)."""
-    planes = machine.cpu.vga_planes
-    cols = width // 8
-    addr = (start_address(machine) + np.arange(height)[:, None] * pitch + np.arange(cols)[None, :]) & 0xFFFF
-    lo = planes[0, addr].astype(np.uint16) | planes[1, addr].astype(np.uint16) << 8
-    hi = planes[2, addr].astype(np.uint16) | planes[3, addr].astype(np.uint16) << 8
-    return (_PAIRS[lo] | _PAIRS_HI[hi]).reshape(height, cols * 8)
+def pixel_shift(pan: int, text9: bool = False, eight_bit: bool = False) -> int:
+    """Pixels the picture moves left for horizontal pixel panning ``pan`` (AR13 bits 0-3):
+    9-dot text 8, 0-7 give 0, 1-8; 256-colour (AR10 bit 6) 0, 2, 4, 6 give 0-3;
+    otherwise 0-7 give 0-7 (undefined values show unpanned)."""
+    pan &= 0x0F
+    if text9:
+        return pan + 1 if pan < 8 else 0
+    if eight_bit:
+        return (pan >> 1) & 3
+    return pan if pan < 8 else 0
+
+
+def panning(machine: Machine, text9: bool = False) -> tuple[int, int, int, int]:
+    """(pixel shift above, below the split; byte pan above, below): AR13 and CR08 bits 5-6; with
+    AR10 bit 5 set both are zero below the line compare split."""
+    attr, crtc = machine.vga.attr, machine.vga.crtc
+    shift = pixel_shift(attr[0x13], text9, bool(attr[0x10] & 0x40))
+    byte_pan = crtc[0x08] >> 5 & 3
+    if attr[0x10] & 0x20:
+        return shift, 0, byte_pan, 0
+    return shift, shift, byte_pan, byte_pan
+
+
+def scan_table(machine: Machine, lines: int, start: int, pitch: int,
+               byte_pans: tuple[int, int] = (0, 0)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(address, row scan, below split) of each of ``lines`` scan lines (see
+    :func:`emulator.vga_kernels.scan_lines`): start address, offset, maximum scan line, double
+    scan (CR09 bit 7), preset row scan (CR08 bits 0-4) and line compare."""
+    crtc = machine.vga.crtc
+    addr = np.empty(lines, dtype=np.int64)
+    scan = np.empty(lines, dtype=np.int64)
+    lower = np.empty(lines, dtype=np.uint8)
+    K.scan_lines(lines, start + byte_pans[0], byte_pans[1], pitch, crtc[0x09] & 0x1F,
+                 bool(crtc[0x09] & 0x80), crtc[0x08] & 0x1F, line_compare(crtc), addr, scan, lower)
+    return addr, scan, lower
+
+
+def repeat_for(width: int) -> int:
+    """Horizontal repeat of a frame ``width`` pixels wide: 2 up to 360 (halved dot clock)."""
+    return 2 if width <= 360 else 1
+
+
+_DAC_CACHE: dict[bytes, np.ndarray] = {}
+
+
+def dac_rgb(machine: Machine) -> np.ndarray:
+    """The 256 DAC entries as 8-bit RGB after the PEL mask (:meth:`devices.vga.VGA.palette_rgb`),
+    remembered for the last few DAC contents (most frames see an unchanged DAC)."""
+    vga = machine.vga
+    key = vga.dac.tobytes() + bytes([vga.pel_mask])
+    rgb = _DAC_CACHE.get(key)
+    if rgb is None:
+        if len(_DAC_CACHE) >= 8:
+            _DAC_CACHE.clear()
+        rgb = _DAC_CACHE[key] = vga.palette_rgb()
+    return rgb
+
+
+def planar_palette(machine: Machine) -> np.ndarray:
+    """(16, 3) RGB of the 4-bit values: colour plane enable (AR12), attribute map, DAC."""
+    enable = machine.vga.attr[0x12] & 0x0F
+    return dac_rgb(machine)[attribute_map(machine)[np.arange(16) & enable]]
 
 
 def _cga_lines(machine: Machine, height: int = 200) -> np.ndarray:
@@ -208,13 +264,32 @@ def render_graphics(machine: Machine) -> np.ndarray:
     kind = display_kind(machine)
     if kind == "cga":
         return scale(_render_cga(machine))
-    width, height, pitch = geometry(machine, kind)
-    palette = machine.vga.palette_rgb()
-    if kind == "chain4":
-        pixels = _chain4(machine, width, height, pitch)
-    elif kind == "modex":
-        pixels = _modex(machine, width, height, pitch)
+    vga = machine.vga
+    crtc = vga.crtc
+    width, _, pitch = geometry(machine, kind)
+    lines = min(vertical_lines(crtc), MAX_LINES)
+    programmed = crtc[0x01] != 0 and crtc[0x13] != 0 and lines > 1
+    if programmed:
+        if kind != "planar":
+            width = (crtc[0x01] + 1) * 4
+        shift_top, shift_low, pan_top, pan_low = panning(machine)
+        addr, _, lower = scan_table(machine, lines, start_address(machine), crtc[0x13] * 2,
+                                    (pan_top, pan_low))
+    else:                              # an unprogrammed CRTC: the BIOS mode's rows, unpanned
+        lines = DEFAULT_GEOMETRY.get(int(machine.cpu.ram[VIDEO_MODE]) & 0x7F, (0, 200, 0))[1]
+        units = pitch // 4 if kind == "chain4" else pitch
+        addr = start_address(machine) + np.arange(lines, dtype=np.int64) * units
+        lower = np.zeros(lines, dtype=np.uint8)
+        shift_top = shift_low = 0
+    repeat = repeat_for(width)
+    out = np.empty((len(addr), width * repeat, 3), dtype=np.uint8)
+    planes = machine.cpu.vga_planes
+    if kind == "planar":
+        K.planar_rows(planes, addr, lower, width, shift_top, shift_low, planar_palette(machine),
+                      repeat, K.SPREAD, out)
     else:
-        pixels = _planar(machine, width, height, pitch) & (machine.vga.attr[0x12] & 0x0F)
-        palette = palette[attribute_map(machine)]
-    return scale(np.take(palette, pixels, axis=0))
+        kernel = K.chain4_rows if kind == "chain4" else K.unchained_rows
+        kernel(planes, addr, lower, width, shift_top, shift_low, dac_rgb(machine), repeat, out)
+    if len(addr) <= 300:
+        out = np.repeat(out, 2, axis=0)
+    return out

@@ -285,7 +285,7 @@ def test_alternate_select_dcc_state_and_vbe(box: BiosBox) -> None:
     assert (out["bh"], out["bl"], out["cx"]) == (0, 3, 0x0009)
     out = box.call(0x10, ax=0x1A00)
     assert out["al"] == 0x1A and out["bx"] == 0x0008
-    assert box.call(0x10, ax=0x4F00, es=0x0600, di=0)["ax"] == 0x014F
+    assert box.call(0x10, ax=0x4F00, es=0x0600, di=0)["ax"] == 0x004F      # VBE (tests/test_bios_vbe.py)
     out = box.call(0x10, ax=0x1B00, bx=0, es=0x0700, di=0)
     assert out["al"] == 0x1B
     info = bytes(box.ram[0x7000:0x7040])
@@ -303,3 +303,33 @@ def test_alternate_select_dcc_state_and_vbe(box: BiosBox) -> None:
     assert box.call(0x10, ax=0x1200, bx=0x0030)["al"] == 0x12
     box.call(0x10, ax=0x0003)
     assert box.ram[0x485] == 8 and box.ram[0x484] == 24
+
+
+# --- text modes on the VGA: character clocks, fonts in plane 2, the frames -----------------------
+@pytest.mark.parametrize(("mode", "lines", "height", "nine", "frame"), [
+    (0x01, 400, 16, True, (400, 720)), (0x03, 400, 16, True, (400, 720)),
+    (0x07, 400, 16, True, (400, 720)), (0x01, 350, 14, False, (350, 640)),
+    (0x03, 350, 14, False, (350, 640)), (0x07, 350, 14, True, (350, 720)),
+    (0x01, 200, 8, False, (400, 640)), (0x03, 200, 8, False, (400, 640)),
+])
+def test_text_mode_character_clock_and_font(box: BiosBox, mode: int, lines: int, height: int,
+                                            nine: bool, frame: tuple[int, int]) -> None:
+    """IBM VGA mode table: 400-line text modes (and mode 7 at 350 lines) use 9-dot characters,
+    the 200/350-line colour forms 8-dot; the mode set leaves its font in plane 2 (map 0)."""
+    from emulator import screen as SC
+
+    vga = box.machine.vga
+    box.call(0x10, ax=0x1200 | {200: 0, 350: 1, 400: 2}[lines], bx=0x0030)
+    box.cpu.vga_planes[2, :0x2000] = 0x55                        # so the mode set must reload it
+    box.call(0x10, ax=mode)
+    try:
+        assert bool(vga.seq[1] & 1) is not nine
+        assert bool(vga.attr[0x10] & 0x04) is nine and vga.attr[0x13] == (8 if nine else 0)
+        assert (vga.crtc[0x09] & 0x1F) + 1 == height == box.ram[0x485]
+        fonts = box.cpu.vga_planes[2, :0x2000].reshape(256, 32)
+        assert bytes(fonts[:, :height]) == F.font(height)
+        assert not fonts[:, height:].any()
+        assert SC.render(box.machine, 0).shape[:2] == frame
+    finally:
+        box.call(0x10, ax=0x1202, bx=0x0030)
+        box.call(0x10, ax=0x0003)

@@ -115,7 +115,7 @@ def test_run_pygame_returns_the_guest_stop(box: BiosBox) -> None:
 
 
 def test_redraw_only_when_the_screen_changed(box: BiosBox, window: D.PygameWindow) -> None:
-    box.ram[0x460:0x462] = [0x07, 0x20]              # cursor off: no blinking on screen
+    box.call(0x10, ax=0x0100, cx=0x2000)             # cursor off: no blinking on screen
     assert window.redraw()
     assert not window.redraw()
     surface = pygame.display.get_surface()

@@ -105,6 +105,18 @@ def test_plan_places_everything(linux_dir: Path) -> None:
                                       "ss": 0x1000, "cs": 0x1020, "ip": 0, "esp": 0xE000}
 
 
+def test_vga_option_sets_vid_mode() -> None:
+    """vga= goes into vid_mode ([boot] "Special command line options"): names, C numbers."""
+    image = synth_bzimage()
+    for cmdline, mode in ((b"", 0xFFFF), (b"vga=ask", 0xFFFD), (b"quiet vga=ext", 0xFFFE),
+                          (b"vga=0x314 root=/dev/ram0", 0x314), (b"vga=791", 791), (b"vga=0777", 0o777),
+                          (b"vga=ask vga=normal", 0xFFFF)):
+        assert u16(LB.plan(image, b"", cmdline).setup, 0x1FA) == mode, cmdline
+    for bad in (b"vga=foo", b"vga=0x10000", b"vga=", b"vga=0x"):
+        with pytest.raises(LB.LinuxBootError, match="vga="):
+            LB.plan(image, b"", bad)
+
+
 def test_plan_of_an_old_protocol_kernel() -> None:
     """Protocol 2.02: command lines up to 255 bytes, the initrd below 37FFFFFFh."""
     image = synth_bzimage(version=0x0202)
@@ -202,7 +214,8 @@ def test_bios_answers_the_setup_code_queries(tmp_path: Path) -> None:
     assert (out["bh"], out["bl"]) == (0x00, 0x03)
     out = box.call(0x10, ax=0x1A00)                 # display combination: VGA, colour
     assert (out["al"], out["bl"]) == (0x1A, 0x08)
-    assert box.call(0x10, ax=0x4F00, es=0, di=0x600)["ax"] != 0x004F     # no VBE yet
+    assert box.call(0x10, ax=0x4F00, es=0, di=0x600)["ax"] == 0x004F     # VBE present
+    assert box.bios.rd32(0x600) == int.from_bytes(b"VESA", "little")
     out = box.call(0x13, ax=0x4100, bx=0x55AA, dx=0x0080)                # EDD present
     assert not out["cf"] and out["bx"] == 0xAA55 and out["cx"] & 1
     box.bios.wr16(0x600, 0x42)                      # an EDD 3.0-sized result buffer

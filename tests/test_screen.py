@@ -44,8 +44,9 @@ def put(box: BiosBox, row: int, col: int, text: bytes, attr: int, base: int = CO
     box.ram[addr + 1:addr + 2 * len(text):2] = attr
 
 
-def cell(frame: np.ndarray, row: int, col: int, height: int = 16) -> np.ndarray:
-    return frame[row * height:(row + 1) * height, col * 8:(col + 1) * 8]
+def cell(frame: np.ndarray, row: int, col: int, height: int = 16, dots: int = 9) -> np.ndarray:
+    """The first 8 dots of a character cell (the glyph; a 9-dot cell's ninth dot is left out)."""
+    return frame[row * height:(row + 1) * height, col * dots:col * dots + 8]
 
 
 def ink(code: int, height: int = 16) -> np.ndarray:
@@ -64,7 +65,7 @@ def test_character_cell_colours(box: BiosBox) -> None:
     put(box, 2, 3, b"A", 0x1E)                       # yellow on blue
     put(box, 2, 4, b"\xdb", 0x06)                    # full block in brown
     frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
-    assert frame.shape == (400, 640, 3) and frame.dtype == np.uint8
+    assert frame.shape == (400, 720, 3) and frame.dtype == np.uint8     # 80 9-dot characters
     assert_cell(cell(frame, 2, 3), ink(0x41), YELLOW, BLUE)
     assert (cell(frame, 2, 4)[ink(0xDB)] == BROWN).all()
     assert (cell(frame, 0, 79) == BLACK).all()     # a blank 07h cell
@@ -140,12 +141,12 @@ def test_mode7_monochrome(box: BiosBox) -> None:
     assert screen is not None and screen.mono
     h = screen.char_height
     frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
-    assert frame.shape == (25 * h, 640, 3)
+    assert frame.shape == (25 * h, 720, 3)
     glyph = ink(0x41, h)
     assert_cell(cell(frame, 0, 0, h), glyph, GREY, BLACK)
     assert_cell(cell(frame, 0, 1, h), glyph, WHITE, BLACK)
     under = glyph.copy()
-    under[SC.underline_line(h)] = True
+    under[box.machine.vga.crtc[0x14] & 0x1F] = True           # the CRTC underline location
     assert_cell(cell(frame, 0, 2, h), under, GREY, BLACK)
     assert_cell(cell(frame, 0, 3, h), glyph, BLACK, GREY)    # reverse video
     assert (cell(frame, 0, 4, h) == BLACK).all()               # non-display
@@ -159,7 +160,7 @@ def test_50_rows_with_the_8x8_font(box: BiosBox) -> None:
     assert screen is not None and (screen.rows, screen.char_height) == (50, 8)
     put(box, 49, 79, b"Z", 0x1E)
     frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
-    assert frame.shape == (400, 640, 3)
+    assert frame.shape == (400, 720, 3)
     assert_cell(cell(frame, 49, 79, 8), ink(ord("Z"), 8), YELLOW, BLUE)
 
 
@@ -167,8 +168,9 @@ def test_40_columns(box: BiosBox) -> None:
     box.call(0x10, ax=0x0001)
     put(box, 24, 39, b"W", 0x1E, cols=40)
     frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
-    assert frame.shape == (400, 320, 3)
-    assert_cell(cell(frame, 24, 39), ink(ord("W")), YELLOW, BLUE)
+    assert frame.shape == (400, 720, 3)                       # 40 9-dot characters, doubled
+    assert (frame[:, 0::2] == frame[:, 1::2]).all()
+    assert_cell(cell(frame[:, ::2], 24, 39), ink(ord("W")), YELLOW, BLUE)
 
 
 def test_graphics_mode_gives_a_placeholder_frame(box: BiosBox) -> None:
@@ -189,13 +191,13 @@ def test_screendump_png(box: BiosBox, tmp_path: Path) -> None:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     image = pygame.image.load(str(path))
-    assert image.get_size() == (640, 400)
+    assert image.get_size() == (720, 400)
     assert tuple(image.get_at((3, 3)))[:3] == BRIGHT_RED
     frame = SC.render_text(box.machine)
     assert (pygame.surfarray.array3d(image).swapaxes(0, 1) == frame).all()
     ppm = tmp_path / "shot.ppm"
     SC.screendump(box.machine, ppm)
-    assert ppm.read_bytes().startswith(b"P6\n640 400\n255\n")
+    assert ppm.read_bytes().startswith(b"P6\n720 400\n255\n")
 
 
 def test_crtc_cursor_and_start_address_programmed_directly(box: BiosBox) -> None:
@@ -214,3 +216,143 @@ def test_crtc_cursor_and_start_address_programmed_directly(box: BiosBox) -> None
     assert (screen.cursor.row, screen.cursor.col) == (2, 25)
     bus.write(0x3D4, 2, 0x200A)                  # cursor disabled
     assert SC.read_text_screen(box.machine).cursor is None
+
+
+# --- the VGA text path: 9-dot cells, fonts in plane 2, split screen, panning ----------------------
+def vga_out(box: BiosBox, port: int, index: int, value: int) -> None:
+    box.machine.bus.write(port, 1, index)
+    box.machine.bus.write(port + 1, 1, value)
+
+
+def attr_out(box: BiosBox, index: int, value: int) -> None:
+    box.machine.bus.read(0x3DA, 1)
+    box.machine.bus.write(0x3C0, 1, index | 0x20)
+    box.machine.bus.write(0x3C0, 1, value)
+
+
+def ninth_column(frame: np.ndarray, row: int, col: int) -> np.ndarray:
+    return frame[row * 16:(row + 1) * 16, col * 9 + 8]
+
+
+def test_ninth_dot_line_graphics(box: BiosBox) -> None:
+    put(box, 1, 0, b"\xc4\xdb\xb3A\xdf", 0x1E)      # in C0h-DFh: C4h, DBh, DFh; not: B3h, 'A'
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    c4 = ink(0xC4)
+    assert (ninth_column(frame, 1, 0)[c4[:, 7]] == YELLOW).all()          # repeats the 8th dot
+    assert (ninth_column(frame, 1, 0)[~c4[:, 7]] == BLUE).all()
+    assert (ninth_column(frame, 1, 1) == YELLOW).all()                     # full block
+    for col in (2, 3):                                                     # background
+        assert (ninth_column(frame, 1, col) == BLUE).all()
+    attr_out(box, 0x10, box.machine.vga.attr[0x10] & ~0x04)               # line graphics off
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    for col in range(5):
+        assert (ninth_column(frame, 1, col) == BLUE).all()
+    assert_cell(cell(frame, 1, 3), ink(0x41), YELLOW, BLUE)
+    vga_out(box, 0x3C4, 1, box.machine.vga.seq[1] | 0x01)                 # SR01 bit 0: 8-dot
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    assert frame.shape == (400, 640, 3)
+    assert_cell(cell(frame, 1, 3, dots=8), ink(0x41), YELLOW, BLUE)
+
+
+def test_font_drawn_from_plane_2(box: BiosBox) -> None:
+    put(box, 0, 0, b"AA", 0x07)
+    put(box, 0, 1, b"A", 0x0F)                       # attribute bit 3 set
+    plane2 = box.cpu.vga_planes[2]
+    glyph = np.array([0x81, 0x42, 0x24, 0x18] * 4, dtype=np.uint8)        # an X, 16 lines
+    plane2[0x41 * 32:0x41 * 32 + 16] = glyph
+    mask = np.unpackbits(glyph[:, None], axis=1).astype(bool)
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    assert_cell(cell(frame, 0, 0), mask, GREY, BLACK)
+    assert_cell(cell(frame, 0, 1), mask, WHITE, BLACK)
+    # a second font in map 1 (16 KiB) for attribute bit 3 set: 512 characters
+    plane2[0x4000 + 0x41 * 32:0x4000 + 0x41 * 32 + 16] = 0xF0
+    vga_out(box, 0x3C4, 3, 0x04)                     # bits 3-2 = 1: map 1 for bit 3 set
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    assert_cell(cell(frame, 0, 0), mask, GREY, BLACK)
+    left = np.zeros((16, 8), bool)
+    left[:, :4] = True
+    assert_cell(cell(frame, 0, 1), left, WHITE, BLACK)
+    vga_out(box, 0x3C4, 3, 0x00)
+    box.call(0x10, ax=0x0003)                        # the mode set reloads the BIOS font
+    put(box, 0, 0, b"A", 0x07)
+    assert_cell(cell(SC.render_text(box.machine, now_ns=CURSOR_OFF_NS), 0, 0), ink(0x41), GREY, BLACK)
+
+
+def test_font_map_bases() -> None:
+    assert SC.font_map_bases(0x00) == (0, 0)
+    assert SC.font_map_bases(0x04) == (0x4000, 0)    # bits 3-2 for attribute bit 3 set
+    assert SC.font_map_bases(0x01) == (0, 0x4000)    # bits 1-0 for it clear
+    assert SC.font_map_bases(0x20) == (0x2000, 0)    # bit 5: the upper 8 KiB (map 4)
+    assert SC.font_map_bases(0x1F) == (0xC000, 0xE000)
+
+
+def test_user_font_through_int10(box: BiosBox) -> None:
+    """AX=1110h loads a font from ES:BP into plane 2 and sets the character height."""
+    glyphs = bytes([0xFF, 0x00] * 4 + [0x3C] * 8) * 2        # two 16-line characters
+    box.ram[0x5000:0x5000 + len(glyphs)] = list(glyphs)
+    box.call(0x10, ax=0x1110, bx=0x1000, cx=2, dx=0x61, es=0x0500, bp=0)   # 'a' and 'b'
+    put(box, 0, 0, b"abc", 0x07)
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    mask = np.unpackbits(np.frombuffer(glyphs[:16], dtype=np.uint8)[:, None], axis=1).astype(bool)
+    assert_cell(cell(frame, 0, 0), mask, GREY, BLACK)
+    assert_cell(cell(frame, 0, 1), mask, GREY, BLACK)
+    assert_cell(cell(frame, 0, 2), ink(0x63), GREY, BLACK)   # 'c' still the BIOS font
+    box.call(0x10, ax=0x0003)
+
+
+def test_text_split_screen_and_panning(box: BiosBox) -> None:
+    put(box, 0, 0, b"T", 0x07)                       # address 0: the lower part's first row
+    put(box, 10, 0, b"U", 0x07)
+    vga_out(box, 0x3D4, 0x0C, (80 * 10) >> 8)
+    vga_out(box, 0x3D4, 0x0D, (80 * 10) & 0xFF)      # the upper part starts at row 10
+    crtc = box.machine.vga.crtc
+    vga_out(box, 0x3D4, 0x18, 191)                   # split after scan line 191 (12 rows)
+    vga_out(box, 0x3D4, 0x07, crtc[0x07] & ~0x10)
+    vga_out(box, 0x3D4, 0x09, crtc[0x09] & ~0x40)
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    assert frame.shape == (400, 720, 3)
+    assert_cell(cell(frame, 0, 0), ink(ord("U")), GREY, BLACK)
+    assert_cell(cell(frame, 12, 0), ink(ord("T")), GREY, BLACK)
+    # pixel panning (9-dot: 8 = none, 0-7 = 1-8 dots) moves both parts, AR10 bit 5 only the upper
+    attr_out(box, 0x13, 2)                           # 3 dots
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    for row, ch in ((0, "U"), (12, "T")):
+        shifted = frame[row * 16:(row + 1) * 16, 0:5]
+        assert ((shifted == GREY).all(axis=2) == ink(ord(ch))[:, 3:]).all()
+    attr_out(box, 0x10, box.machine.vga.attr[0x10] | 0x20)
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    assert_cell(cell(frame, 12, 0), ink(ord("T")), GREY, BLACK)
+    attr_out(box, 0x10, box.machine.vga.attr[0x10] & ~0x20)
+    attr_out(box, 0x13, 8)
+    # preset row scan: the upper part starts 5 lines into its first row
+    vga_out(box, 0x3D4, 0x08, 5)
+    frame = SC.render_text(box.machine, now_ns=CURSOR_OFF_NS)
+    assert ((frame[0:11, 0:8] == GREY).all(axis=2) == ink(ord("U"))[5:]).all()
+    assert_cell(cell(frame, 12, 0), ink(ord("T")), GREY, BLACK)         # the lower part is not
+    vga_out(box, 0x3D4, 0x08, 0)
+    box.call(0x10, ax=0x0003)
+
+
+def test_frame_watch(box: BiosBox) -> None:
+    """The window's redraw test: registers, text memory, planes (dirty flag or a direct write)."""
+    from emulator.cpu import state as S
+
+    box.call(0x10, ax=0x0100, cx=0x2000)             # cursor off: nothing blinks
+    watch = SC.FrameWatch()
+    assert watch.changed(box.machine, 0)
+    assert not watch.changed(box.machine, 0)
+    box.ram[0xB8000 + 2 * 100] ^= 1                  # text memory
+    assert watch.changed(box.machine, 0) and not watch.changed(box.machine, 0)
+    box.cpu.vga_planes[2, 5] ^= 1                    # a direct (BIOS) write to the font plane
+    assert watch.changed(box.machine, 0) and not watch.changed(box.machine, 0)
+    box.cpu.vga_regs[S.VGA_DIRTY] = 1                # the CPU wrote display memory
+    assert watch.changed(box.machine, 0)
+    assert watch.changed(box.machine, 0)             # the planes are looked at again once
+    assert not watch.changed(box.machine, 0)
+    box.cpu.vga_planes[2, 5] ^= 1
+    assert watch.changed(box.machine, 0)
+    box.call(0x10, ax=0x1010, bx=0x0007, dx=0x0100, cx=0x0203)   # a DAC entry
+    assert watch.changed(box.machine, 0) and not watch.changed(box.machine, 0)
+    box.call(0x10, ax=0x0100, cx=0x0607)             # cursor on: the blink phase matters
+    watch.changed(box.machine, 0)
+    assert watch.changed(box.machine, 9 * 1_000_000_000 // 60)

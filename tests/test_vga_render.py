@@ -241,3 +241,137 @@ def test_bios_mode_13h_renders(box: BiosBox) -> None:
     frame = SC.render(box.machine)
     assert frame.shape == (400, 640, 3)
     assert np.asarray(frame).dtype == np.uint8
+
+
+# --- line compare, panning, preset row scan -------------------------------------------------------
+def line_compare(box: BiosBox, value: int) -> None:
+    """CR18 and the overflow bits: bit 8 in CR07 bit 4, bit 9 in CR09 bit 6."""
+    crtc(box, 0x18, value & 0xFF)
+    regs = box.machine.vga.crtc
+    crtc(box, 0x07, (regs[0x07] & ~0x10) | (value >> 8 & 1) << 4)
+    crtc(box, 0x09, (regs[0x09] & ~0x40) | (value >> 9 & 1) << 6)
+
+
+def planar_stripes(box: BiosBox) -> None:
+    """Mode 12h registers; memory line n (80 bytes) all colour (n % 15) + 1; DAC = identity greys."""
+    planar(box, 0x12, 0x4F, 479, 0x00, 0x28)
+    line_compare(box, 0x3FF)
+    for c in range(16):
+        dac(box, c, (c * 4, c * 4, c * 4))
+    for n in range(0x10000 // 80):
+        colour = n % 15 + 1
+        for p in range(4):
+            box.cpu.vga_planes[p, n * 80:(n + 1) * 80] = 0xFF if colour >> p & 1 else 0
+
+
+def grey(frame: np.ndarray, y: int, x: int) -> int:
+    """The colour number of a pixel of :func:`planar_stripes` (its grey level / 4)."""
+    value = int(frame[y, x, 0])
+    return next(c for c in range(16) if six((c * 4,) * 3)[0] == value)
+
+
+def test_planar_split_screen(box: BiosBox) -> None:
+    planar_stripes(box)
+    crtc(box, 0x0C, (80 * 100) >> 8)
+    crtc(box, 0x0D, (80 * 100) & 0xFF)              # the upper part starts at memory line 100
+    line_compare(box, 299)                           # scan lines 0-299 above, 300- from address 0
+    frame = VR.render_graphics(box.machine)
+    assert frame.shape == (480, 640, 3)
+    assert [grey(frame, y, 5) for y in (0, 299)] == [100 % 15 + 1, 399 % 15 + 1]
+    assert [grey(frame, y, 5) for y in (300, 301, 479)] == [1, 2, 179 % 15 + 1]
+    line_compare(box, 0x3FF)                         # beyond the display: no split
+    assert grey(VR.render_graphics(box.machine), 300, 5) == 400 % 15 + 1
+
+
+def test_planar_split_in_double_scan_counts_scan_lines(box: BiosBox) -> None:
+    planar_stripes(box)
+    crtc(box, 0x09, 0x80)                            # double scan: each memory line twice
+    line_compare(box, 100)
+    frame = VR.render_graphics(box.machine)
+    assert [grey(frame, y, 0) for y in (98, 99, 100)] == [49 % 15 + 1] * 2 + [50 % 15 + 1]
+    assert [grey(frame, y, 0) for y in (101, 102, 103)] == [1, 1, 2]   # lower part from line 101
+
+
+def test_planar_pixel_and_byte_panning(box: BiosBox) -> None:
+    planar(box, 0x12, 0x4F, 479, 0x00, 0x28)
+    line_compare(box, 0x3FF)
+    dac(box, 0x0F, (63, 63, 63))
+    box.cpu.vga_planes[:, 2] = 0x80                  # pixel 16 of memory line 0
+    frame = VR.render_graphics(box.machine)
+    assert (frame[0, 16] == 255).all() and not frame[0, 15].any()
+    for pan in range(8):
+        attr(box, 0x13, pan)
+        frame = VR.render_graphics(box.machine)
+        assert (frame[0, 16 - pan] == 255).all() and frame[0].any(axis=1).sum() == 1, pan
+    attr(box, 0x13, 3)
+    crtc(box, 0x08, 0x20)                            # byte panning 1: 8 pixels more
+    assert (VR.render_graphics(box.machine)[0, 16 - 8 - 3] == 255).all()
+    crtc(box, 0x08, 0x40)                            # byte panning 2: 16 + 3 pixels, off the left
+    assert not VR.render_graphics(box.machine)[0].any()
+    attr(box, 0x13, 0)
+    assert (VR.render_graphics(box.machine)[0, 0] == 255).all()
+
+
+def test_panning_below_the_split_follows_ar10_bit5(box: BiosBox) -> None:
+    planar(box, 0x12, 0x4F, 479, 0x00, 0x28)
+    dac(box, 0x0F, (63, 63, 63))
+    box.cpu.vga_planes[:, 2] = 0x80                  # pixel 16 of memory line 0
+    line_compare(box, 199)                           # memory line 0 again from scan line 200
+    attr(box, 0x13, 5)
+    crtc(box, 0x08, 0x20)                            # byte panning 1 and pixel panning 5
+    frame = VR.render_graphics(box.machine)
+    for y in (0, 200):                               # AR10 bit 5 clear: both parts panned
+        assert (frame[y, 16 - 8 - 5] == 255).all() and frame[y].any(axis=1).sum() == 1, y
+    attr(box, 0x10, 0x21)                            # set: the lower part is not panned
+    frame = VR.render_graphics(box.machine)
+    assert (frame[0, 3] == 255).all()
+    assert (frame[200, 16] == 255).all() and frame[200].any(axis=1).sum() == 1
+
+
+def test_planar_preset_row_scan(box: BiosBox) -> None:
+    planar_stripes(box)
+    crtc(box, 0x09, 0x03)                            # 4 scan lines a memory line
+    frame = VR.render_graphics(box.machine)
+    assert [grey(frame, y, 0) for y in (0, 3, 4)] == [1, 1, 2]
+    crtc(box, 0x08, 0x02)                            # preset row scan 2: the first row is 2 lines
+    frame = VR.render_graphics(box.machine)
+    assert [grey(frame, y, 0) for y in (0, 1, 2, 5, 6)] == [1, 1, 2, 2, 3]
+
+
+def test_chain4_split_and_panning(box: BiosBox) -> None:
+    mode13(box)
+    attr(box, 0x10, 0x41)                            # 8-bit colour: panning in half pixels
+    line_compare(box, 0x3FF)
+    for c in range(4):
+        dac(box, c, (0, 0, 0) if c == 0 else (63, 0, 0) if c == 1 else (0, 63, 0) if c == 2 else (0, 0, 63))
+    for x in range(320):                             # line 0: x % 4 == 1 -> 1; line 150: all 2
+        o = x
+        box.cpu.vga_planes[o & 3, o & ~3] = 1 if x % 4 == 1 else 0
+        o = 150 * 320 + x
+        box.cpu.vga_planes[o & 3, o & ~3] = 2
+    crtc(box, 0x0C, (150 * 80) >> 8)
+    crtc(box, 0x0D, (150 * 80) & 0xFF)               # the upper part shows line 150
+    line_compare(box, 199)                           # lower part from scan line 200 (row 100)
+    frame = VR.render_graphics(box.machine)
+    assert tuple(frame[0, 0]) == (0, 255, 0) and tuple(frame[1, 639]) == (0, 255, 0)
+    assert tuple(frame[200, 2]) == (255, 0, 0) and not frame[200, 0].any()
+    attr(box, 0x13, 2)                               # 256 colours: 2 -> one pixel
+    frame = VR.render_graphics(box.machine)
+    assert tuple(frame[200, 0]) == (255, 0, 0) and not frame[200, 2].any()
+    attr(box, 0x10, 0x61)                            # ... not below the split with AR10 bit 5
+    assert tuple(VR.render_graphics(box.machine)[200, 2]) == (255, 0, 0)
+
+
+def test_mode_x_pixel_panning(box: BiosBox) -> None:
+    mode13(box)
+    seq(box, 4, 0x06)
+    crtc(box, 0x14, 0x00)
+    crtc(box, 0x17, 0xE3)
+    attr(box, 0x10, 0x41)
+    line_compare(box, 0x3FF)
+    dac(box, 9, (0, 63, 0))
+    box.cpu.vga_planes[2, 1] = 9                     # pixel 6 of line 0
+    assert tuple(VR.render_graphics(box.machine)[0, 12]) == (0, 255, 0)
+    attr(box, 0x13, 4)                               # 2 pixels
+    frame = VR.render_graphics(box.machine)
+    assert tuple(frame[0, 8]) == (0, 255, 0) and not frame[0, 12].any()

@@ -244,7 +244,8 @@ box:
 
 
 def cell_pixels(frame: np.ndarray, row: int, col: int) -> np.ndarray:
-    return frame[row * 16:(row + 1) * 16, col * 8:(col + 1) * 8]
+    """A whole 9x16 character cell (the VGA text modes at 400 lines use 9-dot characters)."""
+    return frame[row * 16:(row + 1) * 16, col * 9:(col + 1) * 9]
 
 
 def check_attribute_grid(frame: np.ndarray, grid_col: int, cell: int) -> None:
@@ -264,7 +265,8 @@ def check_attribute_grid(frame: np.ndarray, grid_col: int, cell: int) -> None:
 
 def check_box_lines(frame: np.ndarray, box: tuple[str, ...], box_col: int) -> None:
     """Box-drawing characters reach the cell edges: a horizontal line is one full scan line of
-    ink in its cell, a vertical line one full column of ink."""
+    ink in its cell, the ninth dot included (line graphics, AR10 bit 2, for C0h-DFh), a vertical
+    line one full column of ink."""
     fg, bg = RGBI[BOX_ATTR & 15], RGBI[BOX_ATTR >> 4]
     for r, line in enumerate(box):
         for c, ch in enumerate(line):
@@ -286,7 +288,7 @@ def check_box_lines(frame: np.ndarray, box: tuple[str, ...], box_col: int) -> No
 def test_text_mode_03h(tmp_path: Path) -> None:
     title = "pyx86 golden: mode 03h, 80x25, 16 colours on 16 backgrounds"
     frame, _ = run_guest(tmp_path, text_program(0x03, 80, title, 8, BOX_LINES, BOX_COL))
-    assert frame.shape == (400, 640, 3)
+    assert frame.shape == (400, 720, 3)                     # 80 characters of 9 dots
     check_attribute_grid(frame, 8, 4)
     check_box_lines(frame, BOX_LINES, BOX_COL)
     assert (cell_pixels(frame, 0, 60) == 0).all()           # past the title: blank, black
@@ -298,7 +300,8 @@ SMALL_BOX = ("╔══╦══╗┌──┬──┐", "║▓▒║░█�
 
 def test_text_mode_01h_40_columns(tmp_path: Path) -> None:
     frame, _ = run_guest(tmp_path, text_program(0x01, 40, "pyx86 golden: mode 01h 40x25", 4, SMALL_BOX, 13))
-    assert frame.shape == (400, 320, 3)
+    assert frame.shape == (400, 720, 3)                     # 40 9-dot characters, dot clock / 2
+    frame = undouble(frame, x=True, y=False)
     check_attribute_grid(frame, 4, 2)
     check_box_lines(frame, SMALL_BOX, 13)
     check_golden("text_01h", frame)
@@ -807,3 +810,92 @@ def test_vga_mode_x_320x240(tmp_path: Path) -> None:
     assert (native == six_to_eight(dac)[(x + y) & 255]).all()
     assert tuple(native[239, 0]) == tuple(six_to_eight(dac)[239])        # the lines past 200 show
     check_golden("vga_mode_x", native)
+
+
+# --- fonts the guest loads ---------------------------------------------------------------------
+#: the guest's own glyphs: 'A' (written into plane 2 directly) and 'B' (INT 10h AX=1100h)
+GUEST_GLYPH_A = bytes([0xFF, 0x81, 0xBD, 0xA5, 0xA5, 0xBD, 0x81, 0xFF] * 2)
+GUEST_GLYPH_B = bytes([0xAA, 0x55] * 8)
+
+FONT_PROGRAM = f"""
+    mov ax, 0x0003
+    int 0x10
+    mov ah, 0x01            ; cursor off
+    mov cx, 0x2000
+    int 0x10
+    cli
+{seq(0, 0x01)}              ; plane 2 addressable at A0000h: sequential, map mask 4,
+{seq(2, 0x04)}              ; read map 2, write mode 0, A0000h-AFFFFh
+{seq(4, 0x06)}
+{seq(0, 0x03)}
+{gc(4, 0x02)}
+{gc(5, 0x00)}
+{gc(6, 0x04)}
+    mov ax, 0xA000
+    mov es, ax
+    cld
+    mov si, glyph_a
+    mov di, 0x41 * 32
+    mov cx, 16
+    rep movsb
+{seq(0, 0x01)}              ; back to the text mode's odd/even addressing
+{seq(2, 0x03)}
+{seq(4, 0x02)}
+{seq(0, 0x03)}
+{gc(4, 0x00)}
+{gc(5, 0x10)}
+{gc(6, 0x0E)}
+    sti
+    push ds
+    pop es
+    mov ax, 0x1100          ; 'B' from ES:BP: 1 character of 16 bytes into map 0
+    mov bx, 0x1000
+    mov cx, 1
+    mov dx, 0x42
+    mov bp, glyph_b
+    int 0x10
+    mov ax, 0x1100          ; the same glyph as 'C' in map 1 (16 KiB)
+    mov bx, 0x1001
+    mov cx, 1
+    mov dx, 0x43
+    mov bp, glyph_b
+    int 0x10
+    mov ax, 0x1103          ; map 1 for attribute bit 3 set, map 0 for clear
+    mov bl, 0x04
+    int 0x10
+    mov ax, 0xB800
+    mov es, ax
+    xor di, di
+    mov ax, 0x0741          ; A B C with attribute 07h, then C with 0Fh
+    stosw
+    mov al, 0x42
+    stosw
+    mov al, 0x43
+    stosw
+    mov ax, 0x0F43
+    stosw
+{DONE}
+glyph_a:
+{data_bytes(GUEST_GLYPH_A)}
+glyph_b:
+{data_bytes(GUEST_GLYPH_B)}
+"""
+
+
+def test_guest_loaded_fonts(tmp_path: Path) -> None:
+    """A guest's own glyphs in plane 2 are on the screen: one written through the planar memory
+    path, one loaded with INT 10h AX=1100h; AX=1103h makes attribute bit 3 pick map 1."""
+    from bios import font as F
+
+    frame, sr03 = run_guest(tmp_path, FONT_PROGRAM, lambda m: m.vga.seq[3])
+    assert sr03 == 0x04 and frame.shape == (400, 720, 3)
+    grey, white = RGBI[7], RGBI[15]
+
+    def mask(glyph: bytes) -> np.ndarray:
+        return np.unpackbits(np.frombuffer(glyph, dtype=np.uint8)[:, None], axis=1).astype(bool)
+
+    for col, glyph, ink in ((0, GUEST_GLYPH_A, grey), (1, GUEST_GLYPH_B, grey),
+                            (2, F.font(16)[0x43 * 16:0x44 * 16], grey), (3, GUEST_GLYPH_B, white)):
+        pixels = cell_pixels(frame, 0, col)[:, :8]
+        expected = np.where(mask(glyph)[..., None], ink, RGBI[0])
+        assert (pixels == expected).all(), f"column {col}"

@@ -8,10 +8,12 @@ as a subprocess on it, and works the window as a user would, with X tools:
   does not match SDL's UTF8_STRING window names with ``--name``);
 * keys go to it with ``xdotool type --window`` / ``key --window``;
 * screenshots are taken with ``xwd -id`` and read by :func:`read_xwd`;
-* the screenshot is turned back into the 640x400 text frame (the window shows
-  it scaled to 4:3: the centre of each scaled line is sampled) and read with
-  the BIOS 8x16 font (:func:`read_text`), so the test checks the characters the
-  window shows, and their colour;
+* the screenshot is turned back into the 720x400 text frame (80 cells of 9x16
+  dots; the window shows it scaled to 4:3: the centre of each scaled line is
+  sampled; the screen is 1280x1024 so the 960x720 window enlarges the frame and
+  loses no column) and the first 8 dots of each cell are read with the BIOS
+  8x16 font (:func:`read_text`), so the test checks the characters the window
+  shows, and their colour;
 * the window is closed as a window manager's close button does it, with a
   WM_DELETE_WINDOW message (``xdotool windowclose`` destroys the window under
   the client instead, which kills any X program with a BadWindow error), and
@@ -45,7 +47,8 @@ from emulator.display_pygame import letterbox
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TOOLS = {"Xvfb": "xvfb", "xdotool": "xdotool", "xwd": "x11-apps"}
-FRAME = (400, 640)                   # the text frame of mode 3 (80x25 cells of 8x16)
+FRAME = (400, 720)                   # the text frame of mode 3 (80x25 cells of 9x16)
+CELL_DOTS = 9
 PROMPT = "A:\\>"
 GREY = (0xAA, 0xAA, 0xAA)            # attribute 07h, what DOS writes with
 BOOT_SECONDS = 180.0                 # wall time; includes a cold compile of the CPU core
@@ -57,7 +60,7 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
     """An Xvfb on a free display number; (process, DISPLAY value)."""
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
         pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     os.close(write_end)
     number = b""
@@ -148,7 +151,7 @@ def close_window(display: str, window: int) -> None:
 
 # --- reading the window -------------------------------------------------------------------------
 def text_frame(shot: np.ndarray) -> np.ndarray:
-    """The 640x400 frame the window shows scaled to 4:3 (letterboxed): the centre of each cell."""
+    """The 720x400 frame the window shows scaled to 4:3 (letterboxed): the centre of each pixel."""
     x, y, w, h = letterbox((shot.shape[1], shot.shape[0]))
     rows = y + ((np.arange(FRAME[0]) + 0.5) * h / FRAME[0]).astype(int)
     cols = x + ((np.arange(FRAME[1]) + 0.5) * w / FRAME[1]).astype(int)
@@ -172,7 +175,7 @@ def read_text(frame: np.ndarray) -> tuple[list[str], dict[tuple[int, int], tuple
     for r in range(25):
         line = []
         for c in range(80):
-            cell = frame[r * 16:(r + 1) * 16, c * 8:(c + 1) * 8]
+            cell = frame[r * 16:(r + 1) * 16, c * CELL_DOTS:c * CELL_DOTS + 8]
             colours = np.unique(cell.reshape(-1, 3), axis=0)
             ch = " " if len(colours) == 1 else "?"
             if len(colours) == 2:
@@ -248,7 +251,7 @@ def test_freedos_in_the_pygame_window(x_display: tuple[dict[str, str], str], ima
 
         window = wait_for("the window", BOOT_SECONDS, find_window, emulator, log)[0]
         first = screenshot(env, window)
-        assert first.shape[:2] == (480, 640), "pyx86 opens a 640x480 window on a 1024x768 screen"
+        assert first.shape[:2] == (720, 960), "pyx86 opens a 960x720 window on a 1280x1024 screen"
 
         def screen_text() -> tuple[list[str], dict[tuple[int, int], tuple[int, ...]], np.ndarray]:
             frame = text_frame(screenshot(env, window))
