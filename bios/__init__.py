@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def create_bios(machine: Machine) -> Bios:
     """Build the BIOS for ``machine``: every service installed, the ROM mapped."""
-    from . import disk, keyboard, system, video
+    from . import disk, keyboard, system, vbe, video
     from .bios import Bios
     from .post import post
     from .rom import SVC_POST
@@ -21,7 +21,7 @@ def create_bios(machine: Machine) -> Bios:
     bios.register(SVC_POST, lambda: post(bios), vector=False)
     # order matters for POST: the chipset first, then the screen, keyboard and disks
     system.install(bios)
-    video.install(bios)
+    vbe.install(bios, video.install(bios))
     keyboard.install(bios)
     disk.install(bios)
     if getattr(machine, "linux", None) is not None:   # -kernel: INT 19h starts the kernel

@@ -19,8 +19,8 @@ AL     function
        OEM string of the BIOS ROM (F000:0000, the ROM's banner).
 01h    mode information (256-byte ModeInfoBlock, VBE 3.0 fields): every mode is
        colour graphics, not VGA-compatible, with window A (A000h, 64 KiB,
-       granularity 64 KiB, readable and writeable; no window function:
-       WinFuncPtr = 0, function 05h does the bank switching) and the linear
+       granularity 64 KiB, readable and writeable; WinFuncPtr is a far routine
+       in the ROM doing function 05h with the caller's BX and DX) and the linear
        framebuffer at PhysBasePtr = E0000000h; memory model 4 (packed pixel,
        8 bpp) or 6 (direct colour) with the RGB field sizes and positions.
 02h    set mode BX: bits 0-8 mode, bit 14 linear framebuffer, bit 15 keep the
@@ -64,14 +64,12 @@ Setting a VBE mode programs the VGA as for mode 13h (its registers, the
 standard 256-colour DAC table, the BIOS data area: 449h reads 13h) and then
 the display interface; INT 10h AH=00h turns the interface off (and the DAC
 back to 6 bits) before it sets a standard mode, so text mode 3 after a VBE
-mode is plain text again.  The service takes over AH=00h when it is made, at
-the first AH=4Fh call; until then no VBE mode can have been set through the
-BIOS.  Functions 05h-08h (08h: setting) answer 034Fh while no VBE mode is on.
+mode is plain text again, whoever turned the interface on.  Functions 05h-08h
+(08h: setting) answer 034Fh while no VBE mode is on.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -85,6 +83,7 @@ from .rom import ROM_SEG
 if TYPE_CHECKING:
     from devices.vbe import DisplayInterface
 
+    from .bios import Bios
     from .video import Video
 
 VBE_VERSION = 0x0300
@@ -157,8 +156,9 @@ def find_mode(width: int, height: int, bpp: int) -> VbeMode | None:
     return None
 
 
-def mode_info_block(mode: VbeMode, vram_size: int) -> bytes:
-    """The 256-byte ModeInfoBlock of ``mode`` (VBE 3.0, function 01h)."""
+def mode_info_block(mode: VbeMode, vram_size: int, win_func: tuple[int, int] = (0, 0)) -> bytes:
+    """The 256-byte ModeInfoBlock of ``mode`` (VBE 3.0, function 01h); ``win_func`` is the
+    (segment, offset) of the window function."""
     info = bytearray(256)
 
     def put16(offset: int, value: int) -> None:
@@ -172,7 +172,8 @@ def mode_info_block(mode: VbeMode, vram_size: int) -> bytes:
     put16(0x06, 64)                               # size, KiB
     put16(0x08, 0xA000)
     put16(0x0A, 0x0000)
-    info[0x0C:0x10] = bytes(4)                    # WinFuncPtr: none (use function 05h)
+    put16(0x0C, win_func[1])                      # WinFuncPtr (offset, segment)
+    put16(0x0E, win_func[0])
     put16(0x10, mode.pitch)
     put16(0x12, mode.width)
     put16(0x14, mode.height)
@@ -198,15 +199,15 @@ def mode_info_block(mode: VbeMode, vram_size: int) -> bytes:
     return bytes(info)
 
 
-_services: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# The window function (VBE 3.0, 4.8 "Direct Window Function Call"): BH, BL and DX as for
+# function 05h, AX and DX not preserved: MOV AX,4F05h; INT 10h; RETF
+WINDOW_FUNCTION = bytes([0xB8, 0x05, 0x4F, 0xCD, 0x10, 0xCB])
 
 
-def service(video: Video) -> VbeService:
-    """The VBE service of ``video`` (made at its first use)."""
-    svc = _services.get(video)
-    if svc is None:
-        svc = _services[video] = VbeService(video)
-    return svc
+def install(bios: Bios, video: Video) -> VbeService:
+    """INT 10h AH=4Fh and the AH=00h hook on ``video``; the window function in the ROM."""
+    bios.tables["vbe_window"] = WINDOW_FUNCTION
+    return VbeService(video)
 
 
 class VbeService:
@@ -223,6 +224,7 @@ class VbeService:
             0x06: self.scan_line_length, 0x07: self.display_start, 0x08: self.dac_format,
             0x09: self.palette_data, 0x0A: self.protected_mode_interface,
         }
+        video.functions[0x4F] = self.call
         # INT 10h AH=00h: a standard VGA mode set turns the display interface off first
         self._set_vga_mode = video.functions[0x00]
         video.functions[0x00] = self.set_vga_mode
@@ -307,7 +309,8 @@ class VbeService:
         if mode is None:
             self.status(FAILED)
             return
-        b.write(b.linear(b["es"], b["di"]), mode_info_block(mode, len(self.dev.vram)))
+        info = mode_info_block(mode, len(self.dev.vram), self.video.rom_pointer("vbe_window"))
+        b.write(b.linear(b["es"], b["di"]), info)
         self.status(OK)
 
     # --- 02h, 03h ------------------------------------------------------------------------

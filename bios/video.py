@@ -257,7 +257,7 @@ class Video:
             0x0C: self.write_pixel, 0x0D: self.read_pixel, 0x0E: self.teletype_call,
             0x0F: self.get_mode, 0x10: self.palette, 0x11: self.character_generator,
             0x12: self.alternate_select, 0x13: self.write_string, 0x1A: self.display_combination,
-            0x1B: self.state_information, 0x1C: self.save_restore, 0x4F: self.vbe,
+            0x1B: self.state_information, 0x1C: self.save_restore,
         }
 
     # --- BIOS data area views -----------------------------------------------------------
@@ -1122,12 +1122,6 @@ class Video:
             bus.write(0x3C6, 1, data[0])
             V.dac_write(bus, 0, [(data[i], data[i + 1], data[i + 2]) for i in range(1, 769, 3)])
 
-    def vbe(self) -> None:
-        """AH=4Fh VESA BIOS Extensions (VBE 3.0 core functions): see :mod:`bios.vbe`."""
-        from . import vbe
-
-        vbe.service(self).call()
-
     # --- power-on ----------------------------------------------------------------------------
     def post(self) -> None:
         """POST: equipment word says 80x25 colour, mode 3 set and cleared, the font vectors."""
@@ -1142,8 +1136,9 @@ class Video:
         self.apply_mode(MODES[3])
 
 
-def install(bios: Bios) -> None:
-    """INT 10h, the video tables and fonts in the ROM, the POST hook and the BIOS console."""
+def install(bios: Bios) -> Video:
+    """INT 10h, the video tables and fonts in the ROM, the POST hook and the BIOS console
+    (AH=4Fh, VBE, is added by :func:`bios.vbe.install`)."""
     video = Video(bios)
     bios.register(0x10, video.int10)
     bios.tables["video_params"] = _crtc_table()
@@ -1155,3 +1150,4 @@ def install(bios: Bios) -> None:
     bios.tables["font9x16alt"] = b"\x00"
     bios.post_hooks.append(video.post)
     bios.console_write = video.console_write
+    return video

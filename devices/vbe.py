@@ -45,10 +45,10 @@ routes A0000-AFFFF through the core's bank window
 (``VGA.planar_window``), at bank ``VGA_VBE_BANK``.  The linear framebuffer is
 always at physical ``LFB_PHYS`` (E0000000h).
 
-8-bit DAC: the flag is kept here and :mod:`emulator.vbe_render` shows the DAC
-entries as 8-bit values while it is set; the VBE BIOS (function 09h) stores
-8-bit entries directly.  The VGA device's DAC data port 3C9h still keeps 6
-bits of what a guest writes there (see the VGA module).
+8-bit DAC: the flag is kept here and handed to the VGA device, whose DAC data
+port 3C9h then keeps all 8 bits of what a guest writes and whose palette is
+shown unscaled (as :mod:`emulator.vbe_render` does); the VBE BIOS (function
+09h) stores 8-bit entries directly.
 
 The whole video memory is part of this device's saved state (``vram``), so a
 snapshot restores the picture.
@@ -133,6 +133,7 @@ class DisplayInterface(Device):
         self.regs[S.VGA_VBE_BANK] = self.bank & 0xFF
         self.regs[S.VGA_VBE_BANK + 1] = self.bank >> 8
         if self.vga is not None:
+            self.vga.dac_8bit = self.dac_8bit
             self.vga.update_window()
 
     # --- derived values ----------------------------------------------------------------
@@ -255,5 +256,4 @@ class DisplayInterface(Device):
                 if not value & NOCLEARMEM:
                     self.vram[:] = 0
         self.enable = value & (ENABLED | GETCAPS | DAC_8BIT | LFB_ENABLED)
-        if self.enabled != was_enabled or not self.enabled:
-            self.state_loaded()
+        self.state_loaded()

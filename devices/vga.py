@@ -70,6 +70,8 @@ class VGA(Device):
         self.regs = regs
         self.on_window = on_window
         self.window = (0, 0)
+        #: the DAC holds 8-bit values (set by the VBE display interface, whose state it is)
+        self.dac_8bit = False
         self.dac = np.zeros((256, 3), dtype=np.uint8)
         self.reset()
 
@@ -240,7 +242,7 @@ class VGA(Device):
             self.dac_component = 0
             self.dac_state = 0
         elif port == 0x3C9:
-            self.dac[self.dac_write_index, self.dac_component] = value & 0x3F
+            self.dac[self.dac_write_index, self.dac_component] = value & (0xFF if self.dac_8bit else 0x3F)
             self._step_dac("write")
         elif port == 0x3CA:
             pass                                          # feature control is written at 3xAh
@@ -265,5 +267,7 @@ class VGA(Device):
 
     def palette_rgb(self) -> np.ndarray:
         """The 256 DAC entries as 8-bit RGB (6-bit values scaled), after the PEL mask."""
+        if self.dac_8bit:
+            return self.dac[np.arange(256) & self.pel_mask]
         rgb = (self.dac.astype(np.uint16) * 255 + 31) // 63
         return rgb.astype(np.uint8)[np.arange(256) & self.pel_mask]

@@ -112,7 +112,8 @@ def test_mode_info_block(box, number):
     (attr, win_a, win_b, gran, size, seg_a, seg_b, func, pitch, width, height,
      xchar, ychar, planes, bpp, banks, model, bank_size, pages) = f
     assert attr == 0xBB                 # supported, colour graphics, not VGA compatible, LFB
-    assert (win_a, win_b, gran, size, seg_a, seg_b, func) == (7, 0, 64, 64, 0xA000, 0, 0)
+    assert (win_a, win_b, gran, size, seg_a, seg_b) == (7, 0, 64, 64, 0xA000, 0)
+    assert ROM_BASE <= far(box, BUF_ADDR + 0x0C) < ROM_BASE + 0x10000       # WinFuncPtr in the ROM
     bytes_pp = (mode.bpp + 7) // 8
     assert (pitch, width, height, bpp) == (mode.width * bytes_pp, mode.width, mode.height, mode.bpp)
     assert (xchar, ychar, planes, banks, bank_size) == (8, 16, 1, 1, 0)
@@ -229,6 +230,41 @@ def test_bank_switching_then_writing_through_a000(box):
     assert vbe(box, 0x05, bx=0x0000, dx=256)["ax"] == FAILED       # past 16 MiB
     assert vbe(box, 0x02, bx=0x4101)["ax"] == OK
     assert vbe(box, 0x05, bx=0x0000, dx=1)["ax"] == INVALID        # linear mode (VBE 2.0)
+
+
+def test_window_function_switches_banks(box):
+    """WinFuncPtr (VBE 3.0, 4.8): a far call with BH=00h, BL=window, DX=bank, as function 05h."""
+    assert vbe(box, 0x01, cx=0x101, es=BUF, di=0)["ax"] == OK
+    func_off, func_seg = u16(box, BUF_ADDR + 0x0C), u16(box, BUF_ADDR + 0x0E)
+    assert vbe(box, 0x02, bx=0x0101)["ax"] == OK
+    code = assemble16(f"""
+        xor bx, bx
+        mov dx, 5
+        .byte 0x9A
+        .word {func_off:#x}, {func_seg:#x}
+        mov ax, 0xA000
+        mov es, ax
+        mov byte ptr es:[0x10], 0x5C
+        cli
+        hlt
+    """, CALL_ADDR)
+    run_program(box, code)
+    assert box.machine.vbe.vram[5 * 0x10000 + 0x10] == 0x5C
+    out = vbe(box, 0x05, bx=0x0100)
+    assert (out["ax"], out["dx"]) == (OK, 5)
+
+
+def test_mode_set_through_the_ports_is_undone_by_ah00(box):
+    """A guest that turned the display interface on itself gets VGA text back from AH=00h."""
+    dev = box.machine.vbe
+    bus = box.machine.bus
+    for index, value in ((D.XRES, 640), (D.YRES, 480), (D.BPP, 8), (D.ENABLE, D.ENABLED)):
+        bus.write(D.INDEX_PORT, 2, index)
+        bus.write(D.DATA_PORT, 2, value)
+    assert dev.enabled and box.cpu.vga_regs[S.VGA_VBE] & 1
+    box.call(0x10, ax=0x0003)
+    assert not dev.enabled and not box.cpu.vga_regs[S.VGA_VBE] & 1
+    assert not SC.is_graphics(box.machine)
 
 
 # --- the linear framebuffer ---------------------------------------------------------------------

@@ -166,6 +166,18 @@ def test_dac_width_flag(box):
     box.vram[0] = 1
     wr(box, D.ENABLE, D.ENABLED | D.DAC_8BIT)
     assert box.dac_8bit and box.vram[0] == 1 and rd(box, D.ENABLE) == D.ENABLED | D.DAC_8BIT
+    # the VGA DAC keeps 8 bits through its data port and shows them unscaled
+    box.bus.write(0x3C8, 1, 7)
+    for value in (0xFF, 0x80, 0x41):
+        box.bus.write(0x3C9, 1, value)
+    box.bus.write(0x3C7, 1, 7)
+    assert [box.bus.read(0x3C9, 1) for _ in range(3)] == [0xFF, 0x80, 0x41]
+    assert list(box.vga.palette_rgb()[7]) == [0xFF, 0x80, 0x41]
+    wr(box, D.ENABLE, D.ENABLED)                    # back to 6 bits
+    box.bus.write(0x3C8, 1, 7)
+    box.bus.write(0x3C9, 1, 0xFF)
+    box.bus.write(0x3C7, 1, 7)
+    assert box.bus.read(0x3C9, 1) == 0x3F
 
 
 def test_state_round_trip_and_reset(box):
