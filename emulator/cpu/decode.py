@@ -10,7 +10,7 @@ import numpy as np
 
 from .jit import njit
 from .memory import ld8, ld16, ld32, ram_load, rd, wr
-from .state import DS, EBP, EBX, EDI, ESI, SS
+from .state import DS, EBP, EBX, EDI, ESI, SS, ZERO
 
 REG = -1  # "segment" of a register operand
 
@@ -192,6 +192,12 @@ def set_reg(st, r, size, v):
 
 
 # --- ModRM ------------------------------------------------------------------------------------
+# 16-bit r/m 0-7 (SDM Vol. 2, Table 2-1): [BX+SI] [BX+DI] [BP+SI] [BP+DI] [SI] [DI] [BP] [BX]
+_EA16_BASE = np.array([EBX, EBX, EBP, EBP, ESI, EDI, EBP, EBX], dtype=np.int64)
+_EA16_INDEX = np.array([ESI, EDI, ESI, EDI, ZERO, ZERO, ZERO, ZERO], dtype=np.int64)
+_EA16_SS = 0b0100_1100   # r/m 2, 3 and 6 (BP-based) default to SS
+
+
 @njit
 def modrm_ea(st, mem, pc, modrm, asz32, seg_ovr):
     """Decode the memory operand of ``modrm`` whose displacement/SIB start at ``mem[pc]``.
@@ -207,25 +213,9 @@ def modrm_ea(st, mem, pc, modrm, asz32, seg_ovr):
             off = ld16(mem, pc)
             pc += 2
         else:
-            if rm == 0:
-                off = st[EBX] + st[ESI]
-            elif rm == 1:
-                off = st[EBX] + st[EDI]
-            elif rm == 2:
-                off = st[EBP] + st[ESI]
+            off = st[_EA16_BASE[rm]] + st[_EA16_INDEX[rm]]
+            if (_EA16_SS >> rm) & 1:
                 seg = SS
-            elif rm == 3:
-                off = st[EBP] + st[EDI]
-                seg = SS
-            elif rm == 4:
-                off = st[ESI]
-            elif rm == 5:
-                off = st[EDI]
-            elif rm == 6:
-                off = st[EBP]
-                seg = SS
-            else:
-                off = st[EBX]
             if mod == 1:
                 off += (ld8(mem, pc) ^ 0x80) - 0x80
                 pc += 1

@@ -21,6 +21,7 @@ so a physical address ``pa`` in RAM lives at ``mem[RAM_OFF + pa]``.
 EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI = range(8)
 EIP = 8
 EFLAGS = 9
+ZERO = 15    # always 0: the "no index register" of 16-bit addressing (never written)
 
 # --- segment registers (x86 encoding order) --------------------------------
 ES, CS, SS, DS, FS, GS = range(6)
