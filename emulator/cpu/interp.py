@@ -362,6 +362,7 @@ def run(st, mem, budget):
     """Execute up to ``budget`` instructions; return the exit reason."""
     st[EXIT_REASON] = EXIT_BUDGET
     end = st[ICOUNT] + budget
+    eip = st[EIP]  # st[EIP] kept in a register too: the next fetch need not wait for the store
     while st[ICOUNT] < end:
         if (st[INTR] != 0 and (st[EFLAGS] & IF) != 0 and st[ICOUNT] != st[SHADOW_ICOUNT]
                 and st[IO_READY] == 0):  # an IN the host answered completes first
@@ -372,7 +373,7 @@ def run(st, mem, budget):
             st[EXIT_REASON] = EXIT_HLT
             st[EXIT_EIP] = st[EIP]
             return EXIT_HLT
-        eip0 = st[EIP]
+        eip0 = eip
         esp0 = st[ESP]
         flags0 = st[EFLAGS]
         code32 = (st[ATTR + CS] & ATTR_DB) != 0
@@ -439,7 +440,8 @@ def run(st, mem, budget):
                 r = execute(st, mem, pc, op, osz, asz, seg, rep, eip0, pc0, ipmask, end - st[ICOUNT])
                 if st[FAULT] < 0:
                     if r >= 0:
-                        st[EIP] = (eip0 + r - pc0) & ipmask
+                        eip = (eip0 + r - pc0) & ipmask
+                        st[EIP] = eip
                     elif r == R_EXIT:
                         st[ICOUNT] += 1
                         st[EXIT_EIP] = eip0
@@ -447,11 +449,14 @@ def run(st, mem, budget):
                     elif r == R_EXIT_STAY:
                         st[EXIT_EIP] = eip0
                         return st[EXIT_REASON]
+                    else:
+                        eip = st[EIP]  # R_JUMP: the handler wrote EIP
                     st[ICOUNT] += 1
                     if (flags0 & (TF | RF)) != 0 or st[DB_PENDING] != 0:
                         if not debug_traps(st, mem, flags0):
                             st[EXIT_EIP] = st[EIP]
                             return st[EXIT_REASON]
+                        eip = st[EIP]
                     continue
                 if st[FAULT] == 0 and st[Q_DE_NEXT_IP] != 0 and r >= 0:
                     eip0 = (eip0 + r - pc0) & ipmask
@@ -466,5 +471,6 @@ def run(st, mem, budget):
             if st[EXIT_REASON] == EXIT_BUDGET:
                 st[EXIT_REASON] = EXIT_SHUTDOWN
             return st[EXIT_REASON]
+        eip = st[EIP]
     return EXIT_BUDGET
 
