@@ -31,10 +31,28 @@ Keys still down when the window loses focus are released.
 Mouse: while grabbed (Ctrl-Alt-G toggles, as in QEMU), relative motion,
 buttons and wheel go to the PS/2 mouse.  Closing the window, or Ctrl-Alt-Q,
 ends the run with ``Stop(0, "window closed")``.
+
+A window destroyed under the program by another X client (``xdotool
+windowclose``: XDestroyWindow, no WM_DELETE_WINDOW message) ends the run the
+same way.  On X11 every later request SDL makes for the window fails with
+BadWindow or BadDrawable, and Xlib's default error handler would print "X Error
+of failed request" and exit(1); the first to fail is an XInput2 request
+(XIPassiveUngrabDevice) SDL's event pump makes when it sees the UnmapNotify,
+so pygame never gets an event for it.  So an error handler (:class:`XErrorGuard`) is set
+before SDL starts: it swallows those errors about our window and notes that the
+window is gone; SDL chains its own handler to it, and sets it back when it
+closes the display, so the BadWindow of its final XDestroyWindow is swallowed
+too.  Other X errors go on to the handler it replaced.  SDL is also asked for
+its plain X11 (MIT-SHM) window surface rather than one drawn with OpenGL
+(``SDL_FRAMEBUFFER_ACCELERATION=0`` unless set): Mesa's software OpenGL
+(llvmpipe) crashes with SIGSEGV when drawing goes on into a destroyed window,
+and under Xvfb the plain surface costs the client about a sixth of the CPU time.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import os
 import sys
@@ -60,6 +78,73 @@ WINDOW_CLOSED = "window closed"
 ASPECT = (4, 3)
 SDLK_APPLICATION = 0x40000065    # the context menu key (SDL's name; pygame has no K_ constant for it)
 _MODIFIERS = {"ctrl": ("lctrl", "rctrl"), "alt": ("lalt", "ralt")}
+BAD_WINDOW, BAD_DRAWABLE = 3, 9    # X protocol error codes
+
+
+class _XErrorEvent(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("display", ctypes.c_void_p), ("resourceid", ctypes.c_ulong),
+                ("serial", ctypes.c_ulong), ("error_code", ctypes.c_ubyte),
+                ("request_code", ctypes.c_ubyte), ("minor_code", ctypes.c_ubyte)]
+
+
+_XErrorHandler = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_XErrorEvent))
+
+
+class XErrorGuard:
+    """An Xlib error handler that survives the destruction of our window by someone else.
+
+    BadWindow/BadDrawable errors about :attr:`window` are swallowed and set :attr:`gone`;
+    any other error goes to the handler that was there before (Xlib's: print and exit)."""
+
+    def __init__(self) -> None:
+        self.window: int | None = None           # the X window id, once the window is open
+        self.gone = False
+        self.swallowed = 0
+        self._xlib: Any = None
+        self._previous: Any = None
+        self._callback = _XErrorHandler(self._handle)   # kept alive while installed
+
+    def install(self) -> bool:
+        """Set the handler (before SDL opens the display); whether libX11 is here to take it."""
+        if self._xlib is not None:
+            return True
+        name = ctypes.util.find_library("X11")
+        if name is None:
+            return False
+        try:
+            xlib = ctypes.CDLL(name)
+        except OSError:
+            return False
+        xlib.XSetErrorHandler.restype = ctypes.c_void_p
+        xlib.XSetErrorHandler.argtypes = [ctypes.c_void_p]
+        previous = xlib.XSetErrorHandler(ctypes.cast(self._callback, ctypes.c_void_p))
+        self._previous = _XErrorHandler(previous) if previous else None
+        self._xlib = xlib
+        _INSTALLED.append(self)                  # Xlib holds the callback: it must outlive us
+        return True
+
+    def uninstall(self) -> None:
+        """Put the previous handler back (after SDL has closed the display)."""
+        if self._xlib is not None:
+            self._xlib.XSetErrorHandler(ctypes.cast(self._previous, ctypes.c_void_p)
+                                        if self._previous else None)
+            self._xlib = None
+            self._previous = None
+            _INSTALLED.remove(self)
+
+    def _handle(self, display: int | None, event: Any) -> int:
+        error = event.contents
+        if (self.window is not None and error.resourceid == self.window
+                and error.error_code in (BAD_WINDOW, BAD_DRAWABLE)):
+            self.gone = True
+            self.swallowed += 1
+            return 0
+        if self._previous is not None:
+            return int(self._previous(display, event))
+        return 0
+
+
+_INSTALLED: list[XErrorGuard] = []
 
 
 def _pygame() -> Any:
@@ -163,17 +248,24 @@ class PygameWindow:
         self._title_insns = machine.executed
         self._mips = 0.0
         self._open = False
+        self.x_errors = XErrorGuard()
 
     # --- window ------------------------------------------------------------------------------
     def open(self) -> None:
         """Open the window (pygame's display module is initialised here)."""
         pg = _pygame()
+        os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")   # X11 MIT-SHM, not OpenGL
+        if (os.environ.get("DISPLAY") and os.environ.get("SDL_VIDEODRIVER", "x11") == "x11"
+                and not pg.display.get_init()):
+            self.x_errors.install()
         pg.display.init()
         size = (960, 720)
         info = pg.display.Info()
         if 0 < info.current_w < 1100 or 0 < info.current_h < 850:
             size = (640, 480)
         pg.display.set_mode(size, pg.RESIZABLE)
+        if pg.display.get_driver() == "x11":
+            self.x_errors.window = pg.display.get_wm_info().get("window")
         pg.key.set_repeat(*KEY_REPEAT)
         pg.key.stop_text_input()                        # key codes only: no input method window
         self._box = (0, 0, 0, 0)
@@ -186,6 +278,7 @@ class PygameWindow:
             pg = _pygame()
             self._set_grab(False)
             pg.display.quit()
+            self.x_errors.uninstall()
             self._open = False
 
     def _set_title(self, state: str = "running") -> None:
@@ -282,7 +375,11 @@ class PygameWindow:
     def poll_events(self) -> None:
         """Handle everything pygame has queued."""
         pg = _pygame()
-        for event in pg.event.get():
+        events = pg.event.get()
+        if self.x_errors.gone:                            # destroyed by the window system
+            self._quit()
+            return
+        for event in events:
             kind = event.type
             if kind == pg.QUIT:
                 self._quit()

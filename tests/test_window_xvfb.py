@@ -15,9 +15,13 @@ as a subprocess on it, and works the window as a user would, with X tools:
   8x16 font (:func:`read_text`), so the test checks the characters the window
   shows, and their colour;
 * the window is closed as a window manager's close button does it, with a
-  WM_DELETE_WINDOW message (``xdotool windowclose`` destroys the window under
-  the client instead, which kills any X program with a BadWindow error), and
-  the emulator must exit with status 0, saying "window closed".
+  WM_DELETE_WINDOW message, and the emulator must exit with status 0, saying
+  "window closed";
+* in :func:`test_window_destroyed_by_the_window_system`, ``xdotool
+  windowclose`` destroys the window under the emulator instead (with and
+  without the mouse grabbed): Xlib's default error handler would end the
+  process with "X Error of failed request: BadWindow"; the emulator must end
+  as for the close button, within a few seconds.
 
 Xvfb, xdotool and xwd (Debian packages ``xvfb``, ``xdotool``, ``x11-apps``;
 ``.ci/run`` installs them) are required: the test fails when they are missing,
@@ -230,26 +234,51 @@ def wait_for(what: str, seconds: float, probe: Callable[[], tuple[Any, ...]],
     pytest.fail(f"timed out waiting for {what}; the window shows:\n{shown}", pytrace=False)
 
 
-def test_freedos_in_the_pygame_window(x_display: tuple[dict[str, str], str], images_dir: Path,
-                                      tmp_path: Path) -> None:
-    env, display = x_display
+def start_pyx86(env: dict[str, str], images_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+    """pyx86 booting the FreeDOS floppy in the pygame window; its output goes to ``log``."""
     image = images_dir / "freedos" / "freedos-boot-1440k.img"
     assert image.is_file(), f"missing {image}"
-    log = tmp_path / "pyx86.log"
     with log.open("wb") as out:
-        emulator = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-c", "from emulator.cli import main; raise SystemExit(main())",
              "-fda", str(image), "-snapshot", "-display", "pygame"],
             cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        # the window of our process
-        def find_window() -> tuple[str | None, list[str]]:
-            result = subprocess.run(["xdotool", "search", "--pid", str(emulator.pid)],
-                                    env=env, capture_output=True, timeout=30)
-            ids = result.stdout.split()
-            return (ids[0].decode() if ids else None), []
 
-        window = wait_for("the window", BOOT_SECONDS, find_window, emulator, log)[0]
+
+def find_window(env: dict[str, str], emulator: subprocess.Popen[bytes], log: Path) -> str:
+    """The id of the window of ``emulator`` (waits for it)."""
+    def probe() -> tuple[str | None, list[str]]:
+        result = subprocess.run(["xdotool", "search", "--pid", str(emulator.pid)],
+                                env=env, capture_output=True, timeout=30)
+        ids = result.stdout.split()
+        return (ids[0].decode() if ids else None), []
+
+    return wait_for("the window", BOOT_SECONDS, probe, emulator, log)[0]
+
+
+def wait_for_exit(emulator: subprocess.Popen[bytes], log: Path, seconds: float) -> str:
+    """Wait for pyx86 to end after its window was closed: it must exit with status 0, saying
+    "window closed", with no traceback and no X error.  Its output."""
+    try:
+        status = emulator.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"pyx86 did not exit within {seconds} s of its window being closed: "
+                    f"{log.read_text(errors='replace')[-1000:]}", pytrace=False)
+    output = log.read_text(errors="replace")
+    assert status == 0, output
+    assert "window closed" in output, output
+    for bad in ("Traceback", "error", "Error", "BadWindow", "BadDrawable", "Fatal"):
+        assert bad not in output, output
+    return output
+
+
+def test_freedos_in_the_pygame_window(x_display: tuple[dict[str, str], str], images_dir: Path,
+                                      tmp_path: Path) -> None:
+    env, display = x_display
+    log = tmp_path / "pyx86.log"
+    emulator = start_pyx86(env, images_dir, log)
+    try:
+        window = find_window(env, emulator, log)
         first = screenshot(env, window)
         assert first.shape[:2] == (720, 960), "pyx86 opens a 960x720 window on a 1280x1024 screen"
 
@@ -297,13 +326,39 @@ def test_freedos_in_the_pygame_window(x_display: tuple[dict[str, str], str], ima
 
         # the close button: the emulator ends cleanly
         close_window(display, int(window))
-        try:
-            status = emulator.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pytest.fail("pyx86 did not exit after its window was closed", pytrace=False)
-        output = log.read_text(errors="replace")
-        assert status == 0, output
-        assert "window closed" in output and "Traceback" not in output and "error" not in output, output
+        wait_for_exit(emulator, log, 30)
+    finally:
+        if emulator.poll() is None:
+            emulator.kill()
+            emulator.wait()
+
+
+@pytest.mark.parametrize("grab", [False, True], ids=["mouse-free", "mouse-grabbed"])
+def test_window_destroyed_by_the_window_system(x_display: tuple[dict[str, str], str],
+                                               images_dir: Path, tmp_path: Path, grab: bool) -> None:
+    """``xdotool windowclose`` destroys the window (no WM_DELETE_WINDOW message): pyx86 ends
+    as for the close button (status 0, "window closed"), not killed by an X error."""
+    env, _ = x_display
+    log = tmp_path / "pyx86.log"
+    emulator = start_pyx86(env, images_dir, log)
+    try:
+        window = find_window(env, emulator, log)
+
+        def drawn() -> tuple[bool, list[str]]:         # the guest's screen: the loop is running
+            rows, _ = read_text(text_frame(screenshot(env, window)))
+            return any(r.strip() for r in rows), rows
+
+        wait_for("the guest's first text", BOOT_SECONDS, drawn, emulator, log)
+        if grab:
+            x_tool(env, "xdotool", "key", "--window", window, "ctrl+alt+g")
+
+            def grabbed() -> tuple[bool, list[str]]:
+                name = x_tool(env, "xdotool", "getwindowname", window)
+                return "releases the mouse" in name, [name]
+
+            wait_for("the mouse grab", ANSWER_SECONDS, grabbed, emulator, log)
+        x_tool(env, "xdotool", "windowclose", window)
+        wait_for_exit(emulator, log, 15)
     finally:
         if emulator.poll() is None:
             emulator.kill()
