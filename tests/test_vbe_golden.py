@@ -25,30 +25,15 @@ from emulator.machine import STATUS_HALTED
 from emulator.session import Session
 from tests.guests import assemble16
 from tests.test_video_golden import (
-    FLOPPY_SIZE,
     LOAD_ADDRESS,
-    LOADER,
-    MAX_SECTORS,
-    SECTOR,
     check_golden,
     data_bytes,
+    floppy_image,
 )
 
 PM_OFFSET = 0x400                # the 32-bit part's offset in the program
 GDT_OFFSET = 0x3E0
 MODE_INFO = 0x9000               # where the guest asks for the ModeInfoBlock
-
-
-def floppy_image(code: bytes) -> bytes:
-    """A 1.44 MB floppy: the loader, then ``code`` (origin 7E00h)."""
-    sectors = -(-len(code) // SECTOR)
-    assert sectors <= MAX_SECTORS
-    boot = assemble16(LOADER.format(sectors=sectors), 0x7C00)
-    image = bytearray(FLOPPY_SIZE)
-    image[:len(boot)] = boot
-    image[510:512] = b"\x55\xaa"
-    image[SECTOR:SECTOR + len(code)] = code
-    return bytes(image)
 
 
 def run_floppy(tmp_path: Path, code: bytes) -> np.ndarray:

@@ -86,6 +86,11 @@ def floppy(program: str) -> bytes:
     """A 1.44 MB floppy: the loader in the boot sector, ``program`` (origin 7E00h) after it."""
     code = assemble16(program, LOAD_ADDRESS)
     assert code, "the program did not assemble"
+    return floppy_image(code)
+
+
+def floppy_image(code: bytes) -> bytes:
+    """A 1.44 MB floppy: the loader, then the machine ``code`` (origin 7E00h)."""
     sectors = -(-len(code) // SECTOR)
     assert sectors <= MAX_SECTORS, f"{len(code)} bytes is too long for the loader"
     boot = assemble16(LOADER.format(sectors=sectors), 0x7C00)
