@@ -93,11 +93,21 @@ def test_bios_call_only_from_rom_area() -> None:
     assert cpu.read_phys(0x90000 + 0xFFFE - 6, 2) == bytes([0, 0])  # pushed IP = faulting instruction
 
 
-def test_unimplemented_opcode_is_reported() -> None:
-    cpu = real_cpu(asm16("nop; rdpmc"))   # (x87 instructions are implemented now: emulator/cpu/fpu.py)
-    assert cpu.run(10) == S.EXIT_UNIMPL
-    text = cpu.describe_exit(S.EXIT_UNIMPL)
-    assert "0100:00000001" in text and "0F 33" in text and "rdpmc" in text
+def test_rdpmc_reads_the_counters_and_rsm_is_undefined() -> None:
+    """RDPMC (P6): EDX:EAX = PERFCTR0/1 (40 bits), #GP for ECX > 1; RSM outside SMM: #UD."""
+    cpu = real_cpu(asm16("mov ecx, 1; rdpmc; mov esi, eax; mov edi, edx; hlt"))
+    cpu.st[S.MSR_P6_FIRST + 3] = 0x12_3456_789A | (0x55 << 40)     # PERFCTR1, above 40 bits too
+    assert cpu.run(10) == S.EXIT_HLT
+    assert (cpu["esi"], cpu["edi"]) == (0x3456789A, 0x12)
+    for code, vector in (("mov ecx, 2; rdpmc", 13), ("rsm", 6)):
+        cpu = real_cpu(asm16(code))
+        set_vector(cpu, vector, 0x300, 0)
+        cpu.write_phys(0x3000, b"\xf4")
+        assert cpu.run(10) == S.EXIT_HLT and cpu["cs"] == 0x300, code
+    cpu = real_cpu(asm16("rdpmc"), model="pentium")     # before the P6: #UD
+    set_vector(cpu, 6, 0x300, 0)
+    cpu.write_phys(0x3000, b"\xf4")
+    assert cpu.run(10) == S.EXIT_HLT and cpu["cs"] == 0x300
 
 
 def test_execution_outside_memory() -> None:

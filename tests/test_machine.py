@@ -237,12 +237,6 @@ def test_triple_fault_with_no_reboot(tmp_path):
     assert stop.message.endswith("#0D at F000:0000000F -> #08 at F000:0000000F -> shutdown"), stop.message
 
 
-def test_unimplemented_opcode_is_reported(tmp_path):
-    _, stop, _ = boot(tmp_path, "nop\nrdpmc")
-    assert stop.status == M.STATUS_UNIMPLEMENTED
-    assert "F000:00000001" in stop.message and "0F 33 (rdpmc)" in stop.message
-
-
 def test_halt_with_interrupts_off(tmp_path):
     _, stop, _ = boot(tmp_path, "cli\nhlt")
     assert stop.status == M.STATUS_HALTED and "interrupts disabled" in stop.message

@@ -9,7 +9,7 @@ from .flags import ARITH, alu, cond, sext, size_mask, szp
 from .jit import njit
 from .memory import ld8, raise_fault, rd, wr
 from .ops_basic import imul_store, op_lxs, reg_wr
-from .ops_system import privileged, unimplemented
+from .ops_system import privileged
 from .state import (
     BASE,
     CF,
@@ -18,6 +18,7 @@ from .state import (
     CR0_PE,
     CR0_TS,
     CR4,
+    CR4_PCE,
     CR4_TSD,
     CS,
     EAX,
@@ -116,6 +117,20 @@ def op_msr_tsc(st, op2):
     else:
         st[EAX] = st[i] & 0xFFFFFFFF
         st[EDX] = (st[i] >> 32) & 0xFFFFFFFF
+
+
+@njit
+def op_rdpmc(st):
+    """0F 33 RDPMC: EDX:EAX = performance counter ECX (0 or 1: PERFCTR0/1, 40 bits); #GP(0)
+    for another ECX, or at CPL > 0 in protected mode without CR4.PCE (SDM Vol. 2, RDPMC; P6
+    family).  The counters do not count events here: they hold what WRMSR last wrote."""
+    ecx = st[ECX]
+    if ecx > 1 or ((st[CR4] & CR4_PCE) == 0 and (st[CR0] & CR0_PE) != 0 and st[CPL] != 0):
+        raise_fault(st, VEC_GP, 0)
+        return
+    v = st[MSR_P6_FIRST + 2 + ecx] & 0xFFFFFFFFFF    # PERFCTR0/1 follow EBL_CR_POWERON, BIOS_SIGN_ID
+    st[EAX] = v & 0xFFFFFFFF
+    st[EDX] = v >> 32
 
 
 @njit
@@ -398,7 +413,9 @@ def op_0f(st, mem, pc, op2, osz, asz, seg, nip):
         return pc
     if (op2 == 0x34 or op2 == 0x35) and st[Q_HAS_P6] != 0:
         return system_0f(st, mem, pc, op2, osz, asz, seg)
-    if op2 == 0x33 or op2 == 0xAA:  # RDPMC, RSM
-        return unimplemented(st)
+    if op2 == 0x33 and st[Q_HAS_P6] != 0:
+        op_rdpmc(st)
+        return pc
+    # 0F AA RSM: #UD outside system-management mode, which this core never enters
     raise_fault(st, VEC_UD, -1)
     return pc

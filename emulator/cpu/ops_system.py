@@ -44,8 +44,6 @@ from .state import (
     EFLAGS,
     EIP,
     ESP,
-    EXIT_REASON,
-    EXIT_UNIMPL,
     FAULT,
     GDTR_BASE,
     IDTR_BASE,
@@ -57,7 +55,6 @@ from .state import (
     Q_CPUID,
     Q_HAS_386,
     Q_HAS_486,
-    R_EXIT_STAY,
     R_JUMP,
     RF,
     SS,
@@ -336,9 +333,3 @@ def op_system_0f(st, mem, pc, op2, osz, asz, seg):
         return op_mov_crdr(st, mem, pc, op2)
     op_sysenter_sysexit(st, op2)
     return R_JUMP
-
-
-@njit
-def unimplemented(st):
-    st[EXIT_REASON] = EXIT_UNIMPL
-    return R_EXIT_STAY

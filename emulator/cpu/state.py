@@ -154,7 +154,7 @@ EXIT_NAMES = ("budget", "hlt", "io-in", "io-out", "bios-call", "interrupt",
 # --- CR0 / CR4 bits (SDM Vol. 3, 2.5) ---------------------------------------------------
 CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_ET, CR0_NE = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20
 CR0_WP, CR0_AM, CR0_NW, CR0_CD, CR0_PG = 0x10000, 0x40000, 0x20000000, 0x40000000, 0x80000000
-CR4_VME, CR4_PVI, CR4_TSD, CR4_DE, CR4_PSE, CR4_PGE = 0x1, 0x2, 0x4, 0x8, 0x10, 0x80
+CR4_VME, CR4_PVI, CR4_TSD, CR4_DE, CR4_PSE, CR4_PGE, CR4_PCE = 0x1, 0x2, 0x4, 0x8, 0x10, 0x80, 0x100
 
 # --- core memory array layout ----------------------------------------------
 PAGE_SHIFT = 12
