@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from emulator import screen
 from emulator.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,8 +63,25 @@ def test_diag_menu_headless():
             assert bool(vga.seq[4] & 0x08) == (mode == 0x13), "chain-4 only in mode 13h"
             assert vga.gc[1] == 0, "set/reset is off again after the drawing"
             pc.type(" ")
+
+        # then VBE mode 101h: the 16 x 16 grid of the 256 colours, drawn through the bank window
+        vbe = pc.machine.vbe
+        assert pc.run_until(lambda: vbe.enabled, seconds=10, what="a VBE mode")
+        assert (vbe.xres, vbe.yres, vbe.bpp) == (640, 480, 8) and not vbe.lfb
+        assert pc.run_until(lambda: vbe.vram[640 * 480 - 1] == 255, seconds=60, what="the last cell")
+        frame = screen.render(pc.machine)
+        assert frame.shape == (480, 640, 3)
+        palette = pc.machine.vga.palette_rgb()            # the default 256-colour DAC
+        for py, px, colour in ((0, 0, 0), (15, 60, 1), (100, 300, 55), (250, 639, 143),
+                               (479, 0, 240), (400, 639, 223)):
+            assert tuple(frame[py, px]) == tuple(palette[colour]), (py, px)
+        y, x = np.mgrid[0:480, 0:640]
+        assert np.array_equal(frame, palette[(y // 30) * 16 + x // 40]), "every pixel, all five banks"
+        assert len({tuple(c) for c in frame[::30, ::40].reshape(-1, 3)}) > 200, "the DAC's colours"
+        pc.type(" ")
         assert pc.run_until(lambda: _bda_mode(pc) == 0x03, seconds=10, what="mode 3")
         assert not pc.machine.vga.attr[0x10] & 1
+        assert not vbe.enabled, "mode 3 turned the display interface off"
         assert pc.run_until_text("Choose:", seconds=5)
 
         # 3: keyboard echo, one key, then Esc
@@ -79,6 +98,23 @@ def test_diag_menu_headless():
         stop = pc.run(seconds=10)
         assert stop is not None and stop.status == 1
         assert bytes(e9) == b"BENCH quit\n"
+
+
+def test_diag_video_tour_without_vbe():
+    """A BIOS without INT 10h AH=4Fh: the tour shows the 4F00h status in text mode and goes on."""
+    with Session("-fda", str(IMAGE), "-snapshot") as pc:
+        assert pc.run_until_text("Choose:", seconds=30)
+        video = pc.machine.bios.services[0x10].__self__
+        del video.functions[0x4F]                 # AX comes back unchanged: 4F00h
+        pc.type("2")
+        for mode in (0x13, 0x12, 0x04):
+            assert pc.run_until(lambda m=mode: _bda_mode(pc) == m, seconds=30, what=f"mode {mode:02X}h")
+            pc.type(" ")
+        assert pc.run_until_text("returned AX=4F00", seconds=10)
+        assert _bda_mode(pc) == 0x03 and not pc.machine.vbe.enabled
+        assert pc.screen_contains("Press a key for the menu")
+        pc.type(" ")
+        assert pc.run_until_text("Choose:", seconds=5)
 
 
 def _attribute(pc: Session, row: int, col: int) -> int:

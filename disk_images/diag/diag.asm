@@ -29,6 +29,14 @@
 ; (exclusive), counting each iteration of a REP string instruction as one
 ; instruction (as pyx86 and hardware performance counters retire them).
 ;
+; Video tour (menu key 2): mode 13h, 12h and 04h pictures, then VBE mode 101h (640 x 480,
+; 8 bpp, banked): INT 10h AX=4F00h with 'VBE2' at 0:0600h, AX=4F02h BX=0101h, and a
+; 16 x 16 grid of the 256 colours (cells of 40 x 30 pixels, colour = row * 16 + column)
+; written through the 64 KiB window at A000h, AX=4F05h BX=0 DX=bank switching the
+; 5 banks.  A key after each picture, then the menu (mode 3, which turns VBE off).
+; If 4F00h or 4F02h does not return AX=004Fh, mode 3 shows the status and a key
+; returns to the menu.
+;
 ; Mouse echo (menu key 4), through the PS/2 pointing device services of INT 15h:
 ; C205h BH=3 (initialise, 3-byte packets), C201h (reset; the device ID is shown),
 ; C207h ES:BX = mouse_handler, C200h BH=1 (enable).  The BIOS calls the handler
@@ -61,6 +69,7 @@ SHSTAT = 0x538
 SHCOUNT = 0x53A
 MCELL = 0x53C            ; word: offset of the pointer cell's attribute in B800h, FFFFh none
 MSAVED = 0x53E           ; byte: the attribute under the pointer
+VBEINFO = 0x600          ; 512 bytes: the VbeInfoBlock of INT 10h AX=4F00h
 
 ALU_COUNT = 3000151      ; 50 * (1 + 6 * 10000 + 2) + 1
 MEM_COUNT = 2400121      ; 40 * (1 + 6 * 10000 + 2) + 1
@@ -561,7 +570,85 @@ v04_row:
     pop es
     mov ah, 0x10
     int 0x16
+
+    ; --- VBE mode 101h: the 256 colours through the bank window --------------------
+    mov di, VBEINFO              ; ES:DI = 0:VBEINFO, 'VBE2' asks for the 512-byte block
+    mov word ptr [di], 0x4256
+    mov word ptr [di + 2], 0x3245
+    mov ax, 0x4F00
+    int 0x10
+    cmp ax, 0x004F
+    jne vbe_fail
+    mov ax, 0x4F02               ; mode 101h, banked (bit 14 clear)
+    mov bx, 0x0101
+    int 0x10
+    cmp ax, 0x004F
+    jne vbe_fail
+    push es
+    mov ax, 0xA000
+    mov es, ax
+    xor bp, bp                   ; BP = bank
+    CALL16 vbe_bank
+    xor di, di
+    xor dx, dx                   ; DX = y
+vbe_row:
+    mov ax, dx                   ; a 16 x 16 grid of 40 x 30 cells, colour = row * 16 + column
+    mov bl, 30
+    div bl
+    mov bl, 16
+    mul bl                       ; AL = the colour of the row's first cell
+    mov si, 16                   ; SI = cells left in the row
+vbe_cell:
+    mov cx, 40
+vbe_pixel:
+    stosb
+    or di, di
+    jnz vbe_same_bank
+    inc bp                       ; DI wrapped: the next 64 KiB bank
+    CALL16 vbe_bank
+vbe_same_bank:
+    loop vbe_pixel
+    inc al
+    dec si
+    jnz vbe_cell
+    inc dx
+    cmp dx, 480
+    jb vbe_row
+    pop es
+    mov ah, 0x10
+    int 0x16
     JMP16 menu
+vbe_fail:                        ; AX = the status
+    push ax
+    mov ax, 0x0003
+    int 0x10
+    mov si, msg_vbe_err
+    CALL16 puts
+    pop ax
+    push ax
+    mov al, ah
+    CALL16 puthex
+    pop ax
+    CALL16 puthex
+    mov si, msg_anykey
+    CALL16 puts
+    mov ah, 0x10
+    int 0x16
+    JMP16 menu
+
+; vbe_bank: window A to bank BP (INT 10h AX=4F05h); keeps AX, BX, DX
+vbe_bank:
+    push ax
+    push bx
+    push dx
+    mov ax, 0x4F05
+    xor bx, bx
+    mov dx, bp
+    int 0x10
+    pop dx
+    pop bx
+    pop ax
+    RET16
 
 ; ====================================================================================
 ; 3: keyboard echo
@@ -1025,6 +1112,9 @@ msg_mips:
 msg_anykey:
     .byte 13, 10
     .ascii "Press a key for the menu"
+    .byte 0
+msg_vbe_err:
+    .ascii "No VBE mode 101h: INT 10h AX=4F00h/4F02h returned AX="
     .byte 0
 msg_keys:
     .byte 13, 10
