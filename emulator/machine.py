@@ -102,6 +102,7 @@ class Machine:
         self.step_trace = bool(config.log_items & {"in_asm", "exec", "cpu"})
         self.trace_int = "int" in config.log_items
         self.bus = PortBus(trace_unclaimed=trace)
+        self._io_trace = trace                # for the IDE channels' unsupported-command notes
         self.bios_service = bios_service
         self._stop: Stop | None = None
         self._time_limit: int | None = None
@@ -115,6 +116,16 @@ class Machine:
         #: -kernel: the checked load plan; the BIOS's INT 19h starts it (see bios.linuxboot)
         self.linux: LinuxBoot | None = _linux_boot(config)
 
+        self.uarts: list[UART] = []
+        try:
+            self._build(config, serial, debugcon)
+        except BaseException:
+            self.close()        # a terminal put in raw mode, an open file: nothing stays behind
+            raise
+
+    def _build(self, config: Config, serial: list[CharBackend | None] | None,
+               debugcon: CharBackend | None) -> None:
+        """The devices, their host back ends and the BIOS (the back ends open here)."""
         # --- the chipset -------------------------------------------------------------
         self.pic = DualPIC()
         self.irq = [IrqLine(self.pic.set_irq, n) for n in range(16)]
@@ -131,7 +142,6 @@ class Machine:
         specs: list[Any] = list(config.serial or ("null",)) if serial is None else list(serial)
         if len(specs) > len(SERIAL_PORTS):
             raise MachineError(f"at most {len(SERIAL_PORTS)} serial ports (COM1, COM2)")
-        self.uarts: list[UART] = []
         for n, spec in enumerate(specs):
             backend = self._backend(spec, "-serial")
             if backend is not None:
@@ -146,7 +156,8 @@ class Machine:
         self.drive_images = open_drive_images(
             {name: getattr(config, name, None) for name in IDE_DRIVES}, config.snapshot)
         self.backends.append(ImageCloser(self.drive_images))
-        self.ide: list[IdeChannel] = ide_channels(self.drive_images, self.irq[14], self.irq[15], trace)
+        self.ide: list[IdeChannel] = ide_channels(self.drive_images, self.irq[14], self.irq[15],
+                                                    self._io_trace)
         self.devices: list[Device] = [self.pic, self.pit, self.port61, self.port92, self.kbc,
                                       self.cmos, self.dma, self.port80, self.debugcon, self.vga, self.vbe,
                                       *self.uarts, *self.ide]
@@ -162,7 +173,7 @@ class Machine:
         self.bios = None
         if config.bios is not None:
             self.load_bios(config.bios.read_bytes())
-        elif bios_service is None:
+        elif self.bios_service is None:
             from bios import create_bios  # our own BIOS
             self.bios = create_bios(self)
             self.bios_service = self.bios

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from emulator import machine as M
+from emulator.blockdev import DiskError
 from emulator.chardev import BufferBackend, NullBackend
 from emulator.cli import Config
 from emulator.cpu import state as S
@@ -235,6 +236,22 @@ def test_triple_fault_with_no_reboot(tmp_path):
     assert stop.status == M.STATUS_SHUTDOWN and "triple" in stop.message and "F000:" in stop.message
     # the fault chain: INT3 cannot reach its vector (#GP), neither can #GP (#DF), nor #DF
     assert stop.message.endswith("#0D at F000:0000000F -> #08 at F000:0000000F -> shutdown"), stop.message
+
+
+def test_a_failed_build_closes_the_back_ends_it_opened(tmp_path):
+    """A bad disk image found after -serial opened its back end (a raw terminal, say) leaves
+    nothing open behind the error."""
+    class Recording(NullBackend):
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    backend = Recording()
+    cfg = make_config(tmp_path, rom_from_source("hlt"), hda=tmp_path / "missing.img")
+    with pytest.raises(DiskError, match="missing.img"):
+        M.Machine(cfg, serial=[backend])
+    assert backend.closed
 
 
 def test_halt_with_interrupts_off(tmp_path):
