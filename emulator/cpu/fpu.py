@@ -211,6 +211,17 @@ def stack_fault(st, overflow):
 
 
 @njit
+def source_bits(st, i):
+    """(True, the bits of ST(i)) for an instruction that reads it; an empty ST(i) is a stack
+    underflow: (True, the real indefinite) when IE is masked, (False, 0) when not."""
+    if is_empty(st, i):
+        if stack_fault(st, False):
+            return False, np.int64(0)
+        return True, np.int64(INDEFINITE)
+    return True, st[FPU_R + phys(st, i)]
+
+
+@njit
 def push_ok(st):
     """Whether a push may proceed: False after an unmasked stack overflow."""
     if is_empty(st, 7):
@@ -662,12 +673,9 @@ def store_real(st, mem, op, reg, seg, off):
     size = 4 if op == 0xD9 else (8 if op == 0xDD else 10)
     if not probe_write(st, mem, seg, off, size):
         return
-    if is_empty(st, 0):
-        if stack_fault(st, False):
-            return
-        b = np.int64(INDEFINITE)
-    else:
-        b = st[FPU_R + phys(st, 0)]
+    ok, b = source_bits(st, 0)
+    if not ok:
+        return
     if size == 10:
         m, se = bits_to_f80(b)
         wr64(st, mem, seg, off, m)
@@ -707,12 +715,10 @@ def store_int(st, mem, op, reg, seg, off):
     size = 4 if op == 0xDB else (2 if reg < 4 else (8 if reg == 7 else 10))
     if not probe_write(st, mem, seg, off, min(size, 10)):
         return
-    if is_empty(st, 0):
-        if stack_fault(st, False):
-            return
-        x = float_of(INDEFINITE)
-    else:
-        x = get(st, 0)
+    ok, b = source_bits(st, 0)
+    if not ok:
+        return
+    x = float_of(b)
     if size == 10:
         r = round_rc(st, x) if not math.isnan(x) else x
         if math.isnan(r) or abs(r) >= 1e18:
@@ -1137,12 +1143,9 @@ def group_d9(st, modrm):
     FINCSTP and the transcendental group."""
     i = modrm & 7
     if modrm < 0xC8:                                  # FLD ST(i)
-        if is_empty(st, i):
-            if stack_fault(st, False):
-                return
-            b = np.int64(INDEFINITE)
-        else:
-            b = st[FPU_R + phys(st, i)]
+        ok, b = source_bits(st, i)
+        if not ok:
+            return
         if push_ok(st):
             st[FPU_SW] &= ~SW_C1
             push_bits(st, b)
@@ -1222,12 +1225,9 @@ def fxch(st, i):
 @njit
 def fst_reg(st, i, do_pop):
     """FST/FSTP ST(i)."""
-    if is_empty(st, 0):
-        if stack_fault(st, False):
-            return
-        b = np.int64(INDEFINITE)
-    else:
-        b = st[FPU_R + phys(st, 0)]
+    ok, b = source_bits(st, 0)
+    if not ok:
+        return
     st[FPU_SW] &= ~SW_C1
     put_bits(st, i, b)
     if do_pop:
