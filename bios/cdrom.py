@@ -51,6 +51,18 @@ from typing import TYPE_CHECKING
 
 from emulator.blockdev import CD_SECTOR, SECTOR, DiskError, DiskImage
 
+from .int13 import (
+    BAD_COMMAND,
+    CONTROLLER,
+    EDD_SUPPORT,
+    EDD_VERSION,
+    NOT_FOUND,
+    OK,
+    WRITE_PROTECT,
+    read_address_packet,
+    transfer_blocks,
+)
+
 if TYPE_CHECKING:
     from .disk import DiskService
 
@@ -61,13 +73,6 @@ DEFAULT_LOAD_SEGMENT = 0x07C0         # [ET] "Initial/Default Entry": load segme
 EBDA_SPEC_PACKET = 0x60               # EBDA offset of the boot's Specification Packet
 SPEC_PACKET_SIZE = 0x13
 CONVENTIONAL_TOP = 0xA0000
-EDD_MAX_BLOCKS = 127
-
-# INT 13h status codes (as in bios.disk: Ralf Brown's Interrupt List, INT 13h status)
-OK, BAD_COMMAND, WRITE_PROTECT, NOT_FOUND = 0x00, 0x01, 0x03, 0x04
-CONTROLLER = 0x20
-EDD_VERSION = 0x21
-EDD_SUPPORT = 0x0001
 EDD_FLAGS = 0x0034                    # removable, change line, lockable; CHS not valid
 
 
@@ -238,43 +243,28 @@ class CdromService:
     def _edd_transfer(self, ah: int) -> None:
         """[EDD] 42h read, 43h write, 44h verify, 47h seek, in 2048-byte blocks."""
         b = self.bios
-        dap = b.linear(b["ds"], b["si"])
-        size = b.rd8(dap)
-        if size < 0x10:
+        packet = read_address_packet(b)
+        if packet is None:
             self._status(BAD_COMMAND)
-            return
-        count = b.rd16(dap + 2)
-        off, seg = b.rd16(dap + 4), b.rd16(dap + 6)
-        lba = b.rd32(dap + 8) | b.rd32(dap + 12) << 32
-        total = self.image.sectors
-        if ah == 0x47:
-            self._status(OK if lba < total else NOT_FOUND)
-            return
-        if ah == 0x43:
-            b.wr16(dap + 2, 0)
+        elif ah == 0x47:
+            self._status(OK if packet.lba < self.image.sectors else NOT_FOUND)
+        elif ah == 0x43:
+            b.wr16(packet.at + 2, 0)
             self._status(WRITE_PROTECT)
-            return
-        if count > EDD_MAX_BLOCKS:
-            b.wr16(dap + 2, 0)
-            self._status(BAD_COMMAND)
-            return
-        addr = (seg << 4) + off
-        if (seg, off) == (0xFFFF, 0xFFFF) and size >= 0x18:
-            addr = b.rd32(dap + 16) | b.rd32(dap + 20) << 32
-        n = max(0, min(count, total - lba))
-        status = OK
-        if n:
-            try:
-                data = self.image.read(lba, n)
-                if ah == 0x42:
-                    self.disks.store(addr, data)
-            except DiskError as e:
-                b.machine.log(f"INT 13h drive {CD_DRIVE:02X}h: {e}")
-                status = CONTROLLER
-        if status == OK and n < count:
-            status = NOT_FOUND
-        b.wr16(dap + 2, n if status in (OK, NOT_FOUND) else 0)
-        self._status(status)
+        else:
+            self._status(transfer_blocks(b, packet, self.image.sectors,
+                                         lambda lba, n, addr: self._read_blocks(ah, lba, n, addr)))
+
+    def _read_blocks(self, ah: int, lba: int, n: int, addr: int) -> int:
+        """Read ``n`` blocks from ``lba``; 42h stores them at ``addr`` (44h only verifies)."""
+        try:
+            data = self.image.read(lba, n)
+            if ah == 0x42:
+                self.disks.store(addr, data)
+        except DiskError as e:
+            self.bios.machine.log(f"INT 13h drive {CD_DRIVE:02X}h: {e}")
+            return CONTROLLER
+        return OK
 
     def _edd_params(self) -> None:
         """[EDD] 48h: the drive parameters of the CD (2048-byte sectors, no CHS geometry)."""

@@ -91,6 +91,21 @@ from emulator.cpu import state as S
 
 from . import rom as R
 from .cdrom import CdromService, ElToritoError, bootable_entry
+from .int13 import (
+    BAD_COMMAND,
+    BAD_MEDIA,
+    CHANGE_LINE,
+    CONTROLLER,
+    DMA_BOUNDARY,
+    EDD_SUPPORT,
+    EDD_VERSION,
+    NOT_FOUND,
+    OK,
+    TIMEOUT,
+    WRITE_PROTECT,
+    read_address_packet,
+    transfer_blocks,
+)
 
 if TYPE_CHECKING:
     from .bios import Bios
@@ -111,21 +126,7 @@ KBD_START, KBD_END = 0x480, 0x482
 FDPT_OFFSETS = (0x3D, 0x4D)
 FDPT_SIZE = 16
 
-# --- status codes ([RBIL] #00234, [AT]) --------------------------------------------------------
-OK = 0x00
-BAD_COMMAND = 0x01
-WRITE_PROTECT = 0x03
-NOT_FOUND = 0x04
-CHANGE_LINE = 0x06
-DMA_BOUNDARY = 0x09
-BAD_MEDIA = 0x0C
-CONTROLLER = 0x20
-TIMEOUT = 0x80
-
 BOOT_ADDR = 0x7C00
-EDD_VERSION = 0x21            # EDD 1.1
-EDD_SUPPORT = 0x0001          # fixed disk access subset: 42h-44h, 47h, 48h
-EDD_MAX_BLOCKS = 127
 CHS_VALID_LIMIT = 16383 * 16 * 63    # [EDD]: above this the geometry in 48h is not valid
 
 DRIVE_NAMES = {0x00: "floppy disk A:", 0x01: "floppy disk B:"}
@@ -634,36 +635,18 @@ class DiskService:
 
     def _edd_transfer(self, drive: Drive, ah: int) -> None:
         """[EDD] 42h read, 43h write, 44h verify, 47h seek: disk address packet at DS:SI."""
-        b = self.bios
         img = drive.image
         assert img is not None
-        dap = b.linear(b["ds"], b["si"])
-        size = b.rd8(dap)
-        if size < 0x10:
+        packet = read_address_packet(self.bios)
+        if packet is None:
             self._status(False, BAD_COMMAND)
-            return
-        count = b.rd16(dap + 2)
-        off, seg = b.rd16(dap + 4), b.rd16(dap + 6)
-        lba = b.rd32(dap + 8) | b.rd32(dap + 12) << 32
-        if ah == 0x47:
-            self._status(False, OK if lba < img.sectors else NOT_FOUND)
-            return
-        if count > EDD_MAX_BLOCKS:
-            b.wr16(dap + 2, 0)
-            self._status(False, BAD_COMMAND)
-            return
-        addr = (seg << 4) + off
-        if (seg, off) == (0xFFFF, 0xFFFF) and size >= 0x18:
-            addr = b.rd32(dap + 16) | b.rd32(dap + 20) << 32
-        n = max(0, min(count, img.sectors - lba))
-        status = OK
-        if n:
+        elif ah == 0x47:
+            self._status(False, OK if packet.lba < img.sectors else NOT_FOUND)
+        else:
             op = {0x42: 0x02, 0x43: 0x03, 0x44: 0x04}[ah]
-            status = self._transfer(drive, op, lba, n, addr)
-        if status == OK and n < count:
-            status = NOT_FOUND
-        b.wr16(dap + 2, n if status in (OK, NOT_FOUND) else 0)
-        self._status(False, status)
+            self._status(False, transfer_blocks(
+                self.bios, packet, img.sectors,
+                lambda lba, n, addr: self._transfer(drive, op, lba, n, addr)))
 
     def _edd_params(self, drive: Drive) -> None:
         """[EDD] 48h: the result buffer at DS:SI (1Ah bytes; 1Eh with the DPTE pointer)."""
