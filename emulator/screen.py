@@ -402,11 +402,13 @@ class FrameWatch:
     phases.  All of it is compared with a copy taken at the last frame (about 0.4 MiB,
     tens of microseconds), except that the planes count as changed without a look
     while the CPU's display memory writes set their dirty flag (``VGA_DIRTY``, cleared
-    here); the planes are compared otherwise, as the BIOS writes them directly.  A VBE mode (``machine.vbe``
-    enabled, or ``VGA_VBE`` bit 0) always counts as changed.
+    here); the planes are compared otherwise, as the BIOS writes them directly.  In a VBE
+    mode the frame of :func:`emulator.vbe_render.render` decides: it is the same object
+    while memory, registers and palette are unchanged.
     """
 
     def __init__(self) -> None:
+        self._vbe_frame: np.ndarray | None = None
         self._regs: bytes | None = None
         self._planes: np.ndarray | None = None
         self._window: np.ndarray | None = None
@@ -425,9 +427,14 @@ class FrameWatch:
         cpu = machine.cpu
         dirty = bool(cpu.vga_regs[S.VGA_DIRTY])
         cpu.vga_regs[S.VGA_DIRTY] = 0
-        if _vbe_on(machine) or cpu.vga_regs[S.VGA_VBE] & 1:
+        if _vbe_on(machine):
             self._regs = None
+            frame = vbe_render.render(machine)
+            if frame is self._vbe_frame:
+                return False
+            self._vbe_frame = frame
             return True
+        self._vbe_frame = None
         regs = self.registers(machine)
         phases = (True, True)
         if not is_graphics(machine):              # only what blinks: AR10 bit 3, CR0A bit 5

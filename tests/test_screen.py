@@ -356,3 +356,18 @@ def test_frame_watch(box: BiosBox) -> None:
     box.call(0x10, ax=0x0100, cx=0x0607)             # cursor on: the blink phase matters
     watch.changed(box.machine, 0)
     assert watch.changed(box.machine, 9 * 1_000_000_000 // 60)
+
+
+def test_frame_watch_in_a_vbe_mode(box: BiosBox) -> None:
+    """In a VBE mode the frame changes with the framebuffer (written on the fast path, no
+    dirty flag) and the palette, and not otherwise; leaving the mode is a change."""
+    assert box.call(0x10, ax=0x4F02, bx=0x4101)["ax"] == 0x004F     # 640x480x8, linear
+    watch = SC.FrameWatch()
+    assert watch.changed(box.machine, 0)
+    assert not watch.changed(box.machine, 0)
+    box.machine.vbe.vram[640 * 10 + 3] = 7
+    assert watch.changed(box.machine, 0) and not watch.changed(box.machine, 0)
+    box.call(0x10, ax=0x1010, bx=0x0007, dx=0x0100, cx=0x0203)       # DAC entry 7
+    assert watch.changed(box.machine, 0) and not watch.changed(box.machine, 0)
+    box.call(0x10, ax=0x0003)
+    assert watch.changed(box.machine, 0)
