@@ -83,6 +83,7 @@ GETCAPS = 0x02
 DAC_8BIT = 0x20
 LFB_ENABLED = 0x40
 NOCLEARMEM = 0x80
+ENABLE_KEPT = ENABLED | GETCAPS | DAC_8BIT | LFB_ENABLED   # what ENABLE holds and reads back
 
 MAX_XRES = 2560
 MAX_YRES = 1600
@@ -194,7 +195,7 @@ class DisplayInterface(Device):
         if index == BPP:
             return MAX_BPP if caps else self.bpp
         if index == ENABLE:
-            return self.enable & (ENABLED | GETCAPS | DAC_8BIT | LFB_ENABLED)
+            return self.enable
         if index == BANK:
             return self.bank
         if index == VIRT_WIDTH:
@@ -230,8 +231,7 @@ class DisplayInterface(Device):
         elif index == BANK:
             if value < len(self.vram) // BANK_SIZE:
                 self.bank = value
-                self.regs[S.VGA_VBE_BANK] = value & 0xFF
-                self.regs[S.VGA_VBE_BANK + 1] = value >> 8
+                self.state_loaded()
         elif index == VIRT_WIDTH:
             if value >= self.xres and self.lines_that_fit(value) >= self.yres:
                 self.virt_width = value
@@ -255,5 +255,5 @@ class DisplayInterface(Device):
                 self.bank = 0
                 if not value & NOCLEARMEM:
                     self.vram[:] = 0
-        self.enable = value & (ENABLED | GETCAPS | DAC_8BIT | LFB_ENABLED)
+        self.enable = value & ENABLE_KEPT
         self.state_loaded()
