@@ -8,9 +8,10 @@ with ``off`` the register number.
 
 import numpy as np
 
-from .jit import njit
+from .jit import hot, njit
 from .memory import ld8, ld16, ld32, ram_load, rd, wr
 from .state import DS, EBP, EBX, EDI, ESI, SS, ZERO
+from .thincall import data_ptr, mem_view, st_view
 
 REG = -1  # "segment" of a register operand
 
@@ -178,8 +179,15 @@ def get_reg(st, r, size):
     return st[r]
 
 
-@njit
+@hot
 def set_reg(st, r, size, v):
+    """Write the low ``size`` bytes of ``v`` to register ``r`` (numbered as in ``get_reg``)."""
+    return _set_reg(data_ptr(st), r, size, v)
+
+
+@njit
+def _set_reg(stp, r, size, v):
+    st = st_view(stp)
     if size == 1:
         if r < 4:
             st[r] = (st[r] & ~0xFF) | (v & 0xFF)
@@ -257,12 +265,19 @@ def modrm_ea(st, mem, pc, modrm, asz32, seg_ovr):
     return pc, seg, off
 
 
-@njit
+@hot
 def decode_rm(st, mem, pc, asz32, seg_ovr):
     """Read the ModRM byte at ``mem[pc]`` and decode its r/m operand.
 
     Returns ``(pc, reg_field, seg, off)`` with ``seg == REG`` for a register operand.
     """
+    return _decode_rm(data_ptr(st), data_ptr(mem), pc, asz32, seg_ovr)
+
+
+@njit
+def _decode_rm(stp, memp, pc, asz32, seg_ovr):
+    st = st_view(stp)
+    mem = mem_view(memp)
     modrm = ld8(mem, pc)
     if modrm >= 0xC0:
         return pc + 1, (modrm >> 3) & 7, REG, modrm & 7
@@ -270,19 +285,33 @@ def decode_rm(st, mem, pc, asz32, seg_ovr):
     return pc, (modrm >> 3) & 7, seg, off
 
 
-@njit
+@hot
 def rm_rd(st, mem, seg, off, size):
+    """Read the decoded r/m operand (``seg == REG``: a register)."""
+    return _rm_rd(data_ptr(st), data_ptr(mem), seg, off, size)
+
+
+@njit
+def _rm_rd(stp, memp, seg, off, size):
+    st = st_view(stp)
     if seg < 0:
         return get_reg(st, off, size)
-    return rd(st, mem, seg, off, size)
+    return rd(st, mem_view(memp), seg, off, size)
+
+
+@hot
+def rm_wr(st, mem, seg, off, size, v):
+    """Write the decoded r/m operand (``seg == REG``: a register)."""
+    _rm_wr(data_ptr(st), data_ptr(mem), seg, off, size, v)
 
 
 @njit
-def rm_wr(st, mem, seg, off, size, v):
+def _rm_wr(stp, memp, seg, off, size, v):
+    st = st_view(stp)
     if seg < 0:
         set_reg(st, off, size, v)
     else:
-        wr(st, mem, seg, off, size, v)
+        wr(st, mem_view(memp), seg, off, size, v)
 
 
 # an immediate is a little-endian load of ``size`` bytes from the instruction bytes

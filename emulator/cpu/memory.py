@@ -59,6 +59,7 @@ from .state import (
     VRAM_OFF,
     WLIM,
 )
+from .thincall import data_ptr, mem_view, st_view
 from .vgamem import vga_rd8, vga_wr8
 
 
@@ -392,9 +393,16 @@ def stack32(st):
     return (st[ATTR + SS] & ATTR_DB) != 0
 
 
-@njit
+@hot
 def push(st, mem, v, size):
     """PUSH ``size`` bytes; SS's B bit picks SP or ESP."""
+    return _push(data_ptr(st), data_ptr(mem), v, size)
+
+
+@njit
+def _push(stp, memp, v, size):
+    st = st_view(stp)
+    mem = mem_view(memp)
     if stack32(st):
         sp = (st[ESP] - size) & 0xFFFFFFFF
         wr(st, mem, SS, sp, size, v)
@@ -405,8 +413,16 @@ def push(st, mem, v, size):
         st[ESP] = (st[ESP] & 0xFFFF0000) | sp
 
 
-@njit
+@hot
 def pop(st, mem, size):
+    """POP ``size`` bytes; SS's B bit picks SP or ESP."""
+    return _pop(data_ptr(st), data_ptr(mem), size)
+
+
+@njit
+def _pop(stp, memp, size):
+    st = st_view(stp)
+    mem = mem_view(memp)
     if stack32(st):
         sp = st[ESP]
         v = rd(st, mem, SS, sp, size)

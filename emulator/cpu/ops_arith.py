@@ -11,7 +11,7 @@ import numpy as np
 
 from .decode import REG, decode_rm, get_reg, imm, rm_rd, rm_wr, set_reg
 from .flags import ARITH, alu, logic_flags, sext, shift, size_mask, szp
-from .jit import njit
+from .jit import hot, njit
 from .memory import ld8, raise_fault
 from .state import (
     AF,
@@ -28,11 +28,19 @@ from .state import (
     Q_SHIFT_MASK,
     VEC_DE,
 )
+from .thincall import data_ptr, mem_view, st_view
+
+
+@hot
+def op_group2(st, mem, pc, op, osz, asz, seg):
+    """C0/C1 (imm8 count), D0/D1 (count 1), D2/D3 (count CL): ROL..SAR r/m."""
+    return _op_group2(data_ptr(st), data_ptr(mem), pc, op, osz, asz, seg)
 
 
 @njit
-def op_group2(st, mem, pc, op, osz, asz, seg):
-    """C0/C1 (imm8 count), D0/D1 (count 1), D2/D3 (count CL): ROL..SAR r/m."""
+def _op_group2(stp, memp, pc, op, osz, asz, seg):
+    st = st_view(stp)
+    mem = mem_view(memp)
     size = osz if op & 1 else 1
     pc, reg, s, off = decode_rm(st, mem, pc, asz, seg)
     if op < 0xD0:
@@ -150,9 +158,16 @@ def div(st, d, size, signed, negate):
         set_reg(st, EDX, size, r)
 
 
-@njit
+@hot
 def op_group3(st, mem, pc, op, osz, asz, seg, rep):
     """F6/F7: TEST r/m, imm (/0 and its alias /1), NOT, NEG, MUL, IMUL, DIV, IDIV."""
+    return _op_group3(data_ptr(st), data_ptr(mem), pc, op, osz, asz, seg, rep)
+
+
+@njit
+def _op_group3(stp, memp, pc, op, osz, asz, seg, rep):
+    st = st_view(stp)
+    mem = mem_view(memp)
     size = osz if op & 1 else 1
     pc, reg, s, off = decode_rm(st, mem, pc, asz, seg)
     if reg < 2:

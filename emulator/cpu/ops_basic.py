@@ -54,13 +54,20 @@ from .state import (
     VEC_UD,
     VM,
 )
+from .thincall import data_ptr, mem_view, st_view
 
 SEG_COUNT_286 = 4
 
 
-@njit
+@hot
 def reg_wr(st, r, size, v):
     """Write a register unless the instruction already faulted (keeps faults restartable)."""
+    return _reg_wr(data_ptr(st), r, size, v)
+
+
+@njit
+def _reg_wr(stp, r, size, v):
+    st = st_view(stp)
     if st[FAULT] < 0:
         set_reg(st, r, size, v)
 
@@ -438,9 +445,16 @@ def op_enter_leave(st, mem, pc, op, osz):
     return pc
 
 
-@njit
+@hot
 def op_group45_data(st, mem, pc, op, osz, asz, seg):
     """FE /0-1 INC/DEC r/m8, FF /0-1 INC/DEC, FF /6 PUSH r/m (FF /7 on the 8086)."""
+    return _op_group45_data(data_ptr(st), data_ptr(mem), pc, op, osz, asz, seg)
+
+
+@njit
+def _op_group45_data(stp, memp, pc, op, osz, asz, seg):
+    st = st_view(stp)
+    mem = mem_view(memp)
     size = osz if op == 0xFF else 1
     pc, reg, s, off = decode_rm(st, mem, pc, asz, seg)
     if reg < 2:
