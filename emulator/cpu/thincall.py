@@ -11,7 +11,7 @@ inlined shim under the public name that passes ``data_ptr(st)`` and
 
 Used for the helpers the inlined loop calls most (``decode_rm``, ``rm_rd``,
 ``rm_wr``, ``set_reg``, ``reg_wr``, ``push``, ``pop``, groups 2, 3 and 4/5):
-+8% on the 16-bit mix and +10% on the 32-bit one (interleaved runs).  The same
+6–10% faster on both mixes (interleaved runs against the core before).  The same
 split of the string, 0F and control-transfer handlers measured slower, so they
 keep the plain call (see ``benchmarks/README.md``).
 
