@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import struct
 
-import keystone
 import numpy as np
 import pytest
 
@@ -21,7 +20,7 @@ from devices import vbe as D
 from emulator import screen as SC
 from emulator.cpu import state as S
 from tests.bios_harness import CALL_ADDR, BiosBox
-from tests.guests import assemble16
+from tests.guests import assemble16, flat32_program
 
 BUF = 0x2000                     # segment of the callers' buffers (physical 20000h)
 BUF_ADDR = BUF << 4
@@ -268,42 +267,19 @@ def test_mode_set_through_the_ports_is_undone_by_ah00(box):
 
 
 # --- the linear framebuffer ---------------------------------------------------------------------
-PM_ENTRY = 0x100                 # offset of the 32-bit part in the program
-
-
-def protected_mode_program(body32: str) -> bytes:
-    """Real-mode code at 7C00h that enters flat 32-bit protected mode and runs ``body32``."""
-    gdt = CALL_ADDR + 0xE0
-    head = assemble16(f"""
-        cli
-        lgdt [{gdt + 0x18:#x}]
-        mov eax, cr0
-        or al, 1
-        mov cr0, eax
-        .byte 0x66, 0xEA
-        .long {CALL_ADDR + PM_ENTRY:#x}
-        .word 0x08
-    """, CALL_ADDR)
-    table = bytes(8) + bytes.fromhex("FFFF0000009ACF00") + bytes.fromhex("FFFF00000092CF00")
-    table += struct.pack("<HI", 0x17, gdt) + bytes(2)
-    ks = keystone.Ks(keystone.KS_ARCH_X86, keystone.KS_MODE_32)
-    text = "mov ax, 0x10; mov ds, ax; mov es, ax; mov ss, ax; mov esp, 0x7000; " + body32 + "; cli; hlt"
-    body = bytes(ks.asm(text, CALL_ADDR + PM_ENTRY)[0])
-    image = bytearray(PM_ENTRY + len(body))
-    image[:len(head)] = head
-    image[0xE0:0xE0 + len(table)] = table
-    image[PM_ENTRY:] = body
-    return bytes(image)
-
-
 def test_lfb_writes_at_physbaseptr_in_protected_mode(box):
     assert vbe(box, 0x01, cx=0x142, es=BUF, di=0)["ax"] == OK
     base = struct.unpack_from("<I", bytes(box.ram[BUF_ADDR + 0x28:BUF_ADDR + 0x2C]))[0]
     assert vbe(box, 0x02, bx=0x4142)["ax"] == OK
     # the pixel at (x=10, y=3): red; the whole last line: white
-    run_program(box, protected_mode_program(
-        f"mov dword ptr [{base + (3 * 800 + 10) * 4:#x}], 0x00FF0000; "
-        f"mov edi, {base + 599 * 800 * 4:#x}; mov ecx, 800; mov eax, 0x00FFFFFF; cld; rep stosd"))
+    run_program(box, flat32_program(CALL_ADDR, f"""
+        mov dword ptr [{base + (3 * 800 + 10) * 4:#x}], 0x00FF0000
+        mov edi, {base + 599 * 800 * 4:#x}
+        mov ecx, 800
+        mov eax, 0x00FFFFFF
+        cld
+        rep stosd
+    """))
     frame = SC.render(box.machine)
     assert frame.shape == (600, 800, 3)
     assert frame[3, 10].tolist() == [255, 0, 0] and frame[3, 11].tolist() == [0, 0, 0]

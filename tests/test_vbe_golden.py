@@ -14,16 +14,14 @@ The guests boot from a floppy built in ``tmp_path`` with the loader of
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
-import keystone
 import numpy as np
 
 from emulator import screen as SC
 from emulator.machine import STATUS_HALTED
 from emulator.session import Session
-from tests.guests import assemble16
+from tests.guests import assemble16, flat32_program
 from tests.test_video_golden import (
     LOAD_ADDRESS,
     check_golden,
@@ -49,8 +47,7 @@ def run_floppy(tmp_path: Path, code: bytes) -> np.ndarray:
 def lfb_program(mode: int, body32: str) -> bytes:
     """Set VBE ``mode`` with the linear framebuffer, enter flat 32-bit protected mode and run
     ``body32`` (``;`` comments allowed) with EDI = PhysBasePtr (from function 01h); CLI; HLT after it."""
-    gdt = LOAD_ADDRESS + GDT_OFFSET
-    head = assemble16(f"""
+    prelude = f"""
         mov ax, 0x4F01
         mov cx, {mode:#x}
         mov di, {MODE_INFO:#x}
@@ -62,31 +59,9 @@ def lfb_program(mode: int, body32: str) -> bytes:
         int 0x10
         cmp ax, 0x004F
         jne failed
-        cli
-        lgdt [{gdt + 0x18:#x}]
-        mov eax, cr0
-        or al, 1
-        mov cr0, eax
-        .byte 0x66, 0xEA
-        .long {LOAD_ADDRESS + PM_OFFSET:#x}
-        .word 0x08
-    failed:
-        cli
-        hlt
-    """, LOAD_ADDRESS)
-    assert len(head) <= GDT_OFFSET
-    table = bytes(8) + bytes.fromhex("FFFF0000009ACF00") + bytes.fromhex("FFFF00000092CF00")
-    table += struct.pack("<HI", 0x17, gdt)
-    ks = keystone.Ks(keystone.KS_ARCH_X86, keystone.KS_MODE_32)
-    body32 = "\n".join(line.split(";", 1)[0] for line in body32.splitlines())
-    text = (f"mov ax, 0x10; mov ds, ax; mov es, ax; mov ss, ax; mov esp, 0x7000; cld; "
-            f"mov edi, dword ptr [{MODE_INFO + 0x28:#x}]\n{body32}\ncli; hlt")
-    body = bytes(ks.asm(text, LOAD_ADDRESS + PM_OFFSET)[0])
-    code = bytearray(PM_OFFSET + len(body))
-    code[:len(head)] = head
-    code[GDT_OFFSET:GDT_OFFSET + len(table)] = table
-    code[PM_OFFSET:] = body
-    return bytes(code)
+    """
+    body = f"cld\nmov edi, dword ptr [{MODE_INFO + 0x28:#x}]\n{body32}"
+    return flat32_program(LOAD_ADDRESS, body, prelude, GDT_OFFSET, PM_OFFSET)
 
 
 def widen(value: np.ndarray, bits: int) -> np.ndarray:
