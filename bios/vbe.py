@@ -239,6 +239,13 @@ class VbeService:
     def status(self, ax: int) -> None:
         self.bios["ax"] = ax
 
+    def vbe_mode_on(self) -> bool:
+        """Whether a VBE mode is on; if not, AX = 034Fh (not valid in the current mode)."""
+        if not self.dev.enabled:
+            self.status(INVALID_IN_MODE)
+            return False
+        return True
+
     def write_register(self, index: int, value: int) -> None:
         """A display interface register, through its ports."""
         bus = self.video.bus
@@ -436,8 +443,7 @@ class VbeService:
         b = self.bios
         dev = self.dev
         bl = b["bl"]
-        if not dev.enabled:
-            self.status(INVALID_IN_MODE)
+        if not self.vbe_mode_on():
             return
         bpp = D.bytes_per_pixel(dev.bpp)
         if bl == 0x03:
@@ -465,8 +471,7 @@ class VbeService:
         b = self.bios
         dev = self.dev
         bl = b["bl"]
-        if not dev.enabled:
-            self.status(INVALID_IN_MODE)
+        if not self.vbe_mode_on():
             return
         bpp = D.bytes_per_pixel(dev.bpp)
         if bl in (0x00, 0x80, 0x02, 0x82):
@@ -498,8 +503,7 @@ class VbeService:
         bl = b["bl"]
         dev = self.dev
         if bl == 0x00:
-            if not dev.enabled:
-                self.status(INVALID_IN_MODE)
+            if not self.vbe_mode_on():
                 return
             flags = dev.enable & ~D.DAC_8BIT
             self.write_register(D.ENABLE, flags | (D.DAC_8BIT if b["bh"] >= 8 else 0))
