@@ -476,6 +476,18 @@ def compare_cc(st, a, b, unordered_ok):
 
 
 @njit
+def compare_st(st, i, unordered_ok):
+    """FCOM/FUCOM ST(i): ``compare_cc`` of ST(0) with ST(i); an empty one is a stack fault that,
+    masked, reports unordered.  False if an unmasked exception stops the instruction."""
+    if is_empty(st, 0) or is_empty(st, i):
+        if stack_fault(st, False):
+            return False
+        set_cc(st, SW_C3 | SW_C2 | SW_C0)
+        return True
+    return compare_cc(st, get(st, 0), get(st, i), unordered_ok)
+
+
+@njit
 def round_rc(st, x):
     """``x`` rounded to an integer by the control word's RC (SDM Vol. 1, 4.8.4)."""
     rc = (st[FPU_CW] >> 10) & 3
@@ -1280,11 +1292,7 @@ def reg_form(st, op, modrm):
             if op == 0xDE and reg == 3 and modrm != 0xD9:
                 raise_fault(st, VEC_UD, -1)
                 return
-            if is_empty(st, 0) or is_empty(st, i):
-                if stack_fault(st, False):
-                    return
-                set_cc(st, SW_C3 | SW_C2 | SW_C0)
-            elif not compare_cc(st, get(st, 0), get(st, i), False):
+            if not compare_st(st, i, False):
                 return
             if reg == 3 or op == 0xDE:
                 pop(st)
@@ -1308,11 +1316,7 @@ def reg_form(st, op, modrm):
         return
     if op == 0xDA or (op == 0xDB and modrm < 0xE0):
         if op == 0xDA and modrm == 0xE9:                            # FUCOMPP
-            if is_empty(st, 0) or is_empty(st, 1):
-                if stack_fault(st, False):
-                    return
-                set_cc(st, SW_C3 | SW_C2 | SW_C0)
-            elif not compare_cc(st, get(st, 0), get(st, 1), True):
+            if not compare_st(st, 1, True):
                 return
             pop(st)
             pop(st)
@@ -1345,11 +1349,7 @@ def reg_form(st, op, modrm):
         elif reg == 2 or reg == 3:
             fst_reg(st, i, reg == 3)
         elif reg == 4 or reg == 5:                                  # FUCOM, FUCOMP
-            if is_empty(st, 0) or is_empty(st, i):
-                if stack_fault(st, False):
-                    return
-                set_cc(st, SW_C3 | SW_C2 | SW_C0)
-            elif not compare_cc(st, get(st, 0), get(st, i), True):
+            if not compare_st(st, i, True):
                 return
             if reg == 5:
                 pop(st)
