@@ -266,8 +266,11 @@ class VGA(Device):
                 self.dac_write_index = (self.dac_write_index + 1) & 0xFF
 
     def palette_rgb(self) -> np.ndarray:
-        """The 256 DAC entries as 8-bit RGB (6-bit values scaled), after the PEL mask."""
+        """The 256 DAC entries as 8-bit RGB (6-bit values scaled), after the PEL mask.
+
+        At 6 bits only the low 6 bits count, also of entries written while the VBE
+        8-bit DAC flag was on."""
         if self.dac_8bit:
             return self.dac[np.arange(256) & self.pel_mask]
-        rgb = (self.dac.astype(np.uint16) * 255 + 31) // 63
+        rgb = ((self.dac.astype(np.uint16) & 0x3F) * 255 + 31) // 63
         return rgb.astype(np.uint8)[np.arange(256) & self.pel_mask]

@@ -8,9 +8,9 @@ scan line length and display start).  Bytes past the end of the video memory
 show black.  Pixel formats (VBE 3.0, ModeInfoBlock memory models 4 and 6;
 little-endian, as the RGB field positions of :mod:`bios.vbe` describe them):
 
-* 8 bpp packed pixel: the DAC entry after the PEL mask; entries are 6-bit
-  (scaled to 8 bits as the VGA renderer does) or, with the 8-bit DAC flag
-  (VBE function 08h), 8-bit values shown as they are;
+* 8 bpp packed pixel: the DAC entry after the PEL mask, as the VGA renderer
+  shows it (:func:`emulator.vga_render.dac_rgb`): 6-bit entries scaled to 8
+  bits, or, with the 8-bit DAC flag (VBE function 08h), 8-bit values as they are;
 * 15 bpp: x:1 R:5 G:5 B:5; 16 bpp: R:5 G:6 B:5 (components widened to 8 bits
   by repeating their top bits); 24 bpp: B, G, R bytes; 32 bpp: B, G, R, x.
 
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from devices.vbe import bytes_per_pixel
+from emulator.vga_render import dac_rgb
 
 if TYPE_CHECKING:
     from devices.vbe import DisplayInterface
@@ -65,15 +66,6 @@ class _Cache:
 
 
 _caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def palette(dev: DisplayInterface, dac: np.ndarray, pel_mask: int) -> np.ndarray:
-    """(256, 3) uint8 RGB of the 8 bpp pixel values: the DAC at its width, after the PEL mask."""
-    if dev.dac_8bit:
-        rgb = dac.astype(np.uint8)
-    else:
-        rgb = (((dac.astype(np.uint16) & 0x3F) * 255 + 31) // 63).astype(np.uint8)
-    return rgb[np.arange(256) & pel_mask]
 
 
 def displayed_memory(dev: DisplayInterface) -> np.ndarray:
@@ -115,8 +107,7 @@ def render(machine: Machine) -> np.ndarray:
     """The frame of the current VBE mode (``machine.vbe`` enabled) as ``H x W x 3`` uint8 RGB;
     the previous frame object itself when neither memory, registers nor palette changed."""
     dev = machine.vbe
-    vga = machine.vga
-    colours = palette(dev, vga.dac, vga.pel_mask) if dev.bpp == 8 else None
+    colours = dac_rgb(machine) if dev.bpp == 8 else None
     key = (dev.xres, dev.yres, dev.bpp, dev.virt_width, dev.display_start,
            None if colours is None else colours.tobytes())
     memory = displayed_memory(dev)

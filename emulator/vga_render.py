@@ -205,7 +205,7 @@ def dac_rgb(machine: Machine) -> np.ndarray:
     """The 256 DAC entries as 8-bit RGB after the PEL mask (:meth:`devices.vga.VGA.palette_rgb`),
     remembered for the last few DAC contents (most frames see an unchanged DAC)."""
     vga = machine.vga
-    key = vga.dac.tobytes() + bytes([vga.pel_mask])
+    key = vga.dac.tobytes() + bytes([vga.pel_mask, vga.dac_8bit])
     rgb = _DAC_CACHE.get(key)
     if rgb is None:
         if len(_DAC_CACHE) >= 8:

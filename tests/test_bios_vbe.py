@@ -350,6 +350,8 @@ def test_dac_width_and_palette_data(box):
     assert got == bytes([0x3F, 0, 0x20, 0, 1, 2, 3, 0, 0x80, 0xC1, 0xFE, 0])
     assert vbe(box, 0x08, bl=1)["bh"] == 8
     assert vbe(box, 0x08, bl=0, bh=6)["bh"] == 6 and not dev.dac_8bit
+    # the same DAC at 6 bits: only the low 6 bits of the entry written at 8 bits count
+    assert SC.render(box.machine)[0, 2].tolist() == [251, 4, 0]  # 3Eh, 01h, 00h scaled
     assert vbe(box, 0x09, bl=2, cx=1, dx=0, es=BUF, di=0)["ax"] == NOT_SUPPORTED
     assert vbe(box, 0x09, bl=0, cx=2, dx=255, es=BUF, di=0)["ax"] == FAILED
     assert vbe(box, 0x08, bl=0, bh=8)["bh"] == 8

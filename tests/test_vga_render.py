@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from devices import vbe as D
 from emulator import screen as SC
 from emulator import vga_render as VR
 from tests.bios_harness import BiosBox
@@ -101,6 +102,25 @@ def test_chain4_pixel_through_dac(box: BiosBox) -> None:
     assert tuple(frame[2 * y + 1, 2 * x + 1]) == six((63, 32, 1))
     assert not frame[2 * y, 2 * x + 2].any() and not frame[2 * y - 1, 2 * x].any()
     assert (SC.render(box.machine) == frame).all()
+
+
+def test_dac_width_flag_in_a_vga_mode(box: BiosBox) -> None:
+    """The VBE 8-bit DAC flag (ENABLE bit 5, written through the dispi ports) applies to VGA
+    modes too; back at 6 bits only the low 6 bits of each entry count."""
+    def enable(flags: int) -> None:
+        box.machine.bus.write(D.INDEX_PORT, 2, D.ENABLE)
+        box.machine.bus.write(D.DATA_PORT, 2, flags)
+
+    mode13(box)
+    box.cpu.vga_planes[0, 0] = 0x42
+    dac(box, 0x42, (32, 16, 1))
+    assert tuple(VR.render_graphics(box.machine)[0, 0]) == six((32, 16, 1))
+    enable(D.DAC_8BIT)                              # the same DAC contents, now 8 bits wide
+    assert tuple(VR.render_graphics(box.machine)[0, 0]) == (32, 16, 1)
+    dac(box, 0x42, (0xC1, 0x80, 0xFF))
+    assert tuple(VR.render_graphics(box.machine)[0, 0]) == (0xC1, 0x80, 0xFF)
+    enable(0)
+    assert tuple(VR.render_graphics(box.machine)[0, 0]) == six((0x01, 0x00, 0x3F))
 
 
 def test_chain4_start_address_scrolls(box: BiosBox) -> None:
