@@ -187,14 +187,15 @@ def mode_info_block(mode: VbeMode, vram_size: int, win_func: tuple[int, int] = (
     info[0x1D] = pages                            # image pages - 1
     info[0x1E] = 1                                # reserved, 1
     fields = mode.fields()
-    info[0x1F:0x27] = bytes(v for field in fields for v in field)
+    field_bytes = bytes(v for field in fields for v in field)
+    info[0x1F:0x27] = field_bytes
     info[0x27] = 0x02 if fields[3][0] else 0x00   # reserved field usable by the application
     info[0x28:0x2C] = S.LFB_PHYS.to_bytes(4, "little")
     # 2Ch-31h: OffScreenMemOffset/Size, reserved (0) in VBE 3.0
     put16(0x32, mode.pitch)                       # LinBytesPerScanLine
     info[0x34] = pages                            # BnkNumberOfImagePages
     info[0x35] = pages                            # LinNumberOfImagePages
-    info[0x36:0x3E] = bytes(v for field in fields for v in field)
+    info[0x36:0x3E] = field_bytes                 # the Lin* copies of the field sizes and positions
     info[0x3E:0x42] = bytes(4)                    # MaxPixelClock: not reported
     return bytes(info)
 
